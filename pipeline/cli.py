@@ -1,0 +1,188 @@
+"""The `handbook` command line: the only module that knows click; options → one call → exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import __version__, report
+from pipeline.build import BuildResult
+from pipeline.config import Config
+from pipeline.diagnostics import PipelineError
+
+OUTPUT_FORMATS = ("text", "json", "sarif", "github")
+source_option = click.option("--source", "-s", type=click.Path(path_type=Path, file_okay=False), default=Path("source"),
+                             show_default=True, help="The handbook's source folder.")
+output_format_option = click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="text",
+                                    show_default=True, help="How to print diagnostics.")
+strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="handbook")
+def main() -> None:
+    """Check and build handbooks: HTML, JSON, PDF and SCORM from one Markdown source.
+
+    \b
+    Example:
+      handbook check            # every problem, with file:line:col and a fix
+      handbook build            # check, then write outputs/
+    """
+
+
+def _emit(result: BuildResult, output_format: str) -> None:
+    diags = result.diagnostics
+    if output_format == "json":
+        click.echo(report.as_json(diags))
+    elif output_format == "sarif":
+        click.echo(report.sarif(diags))
+    elif output_format == "github":
+        if diags:
+            click.echo(report.github(diags))
+    else:
+        if diags:
+            click.echo(report.text(diags, click.style), err=True)
+            click.echo(err=True)
+        files = 1 + len(result.book.pages) + (1 if result.book.references else 0) if result.book else 1
+        click.echo(report.summary(diags, files), err=True)
+
+
+def _fail(exc: PipelineError) -> None:
+    click.echo(click.style("error: ", fg="red", bold=True) + str(exc), err=True)
+    sys.exit(2)
+
+
+@main.command()
+@source_option
+@output_format_option
+@strict_option
+def check(source: Path, output_format: str, strict: bool) -> None:
+    """Check the handbook: schemas, citations, tables, links, vocabulary and claims.
+
+    Exit status: 0 when no errors, 1 when errors were found, 2 on usage errors.
+
+    \b
+    Examples:
+      handbook check
+      handbook check --strict --output-format github
+      handbook check --output-format sarif > handbook.sarif
+    """
+    from pipeline.build import check as run
+
+    try:
+        result = run(Config(source=source, strict=strict))
+    except PipelineError as exc:
+        _fail(exc)
+    _emit(result, output_format)
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@source_option
+@click.option("--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
+              show_default=True, help="Where outputs are written.")
+@click.option("--format", "-f", "formats", multiple=True, help="Build only this format (repeatable).")
+@output_format_option
+@strict_option
+def build(source: Path, out: Path, formats: tuple[str, ...], output_format: str, strict: bool) -> None:
+    """Check the handbook, then build every output format into OUT.
+
+    Nothing in OUT changes unless the checks pass and every format builds.
+
+    \b
+    Examples:
+      handbook build
+      handbook build --format html --out /tmp/site
+    """
+    from pipeline.build import build as run
+    from pipeline.render import MODULES
+
+    unknown = [f for f in formats if f not in MODULES]
+    if unknown:
+        raise click.BadParameter(f"unknown format {', '.join(unknown)}; choose from {', '.join(MODULES)}",
+                                 param_hint="--format")
+    try:
+        result = run(Config(source=source, out=out, formats=formats, strict=strict),
+                     progress=lambda name: click.echo(f"building {name}…", err=True))
+    except PipelineError as exc:
+        _fail(exc)
+    _emit(result, output_format)
+    for path in result.outputs:
+        click.echo(f"wrote {path}", err=True)
+    sys.exit(0 if result.ok else 1)
+
+
+@main.group()
+def new() -> None:
+    """Create new source files from a valid scaffold."""
+
+
+@new.command("page")
+@click.argument("title")
+@source_option
+@click.option("--id", "page_id", help="Page id (default: made from the title).")
+def new_page(title: str, source: Path, page_id: str | None) -> None:
+    """Create pages/<id>.md with valid frontmatter and list it in handbook.yaml.
+
+    \b
+    Example:
+      handbook new page "Transforming Your Role"
+    """
+    from pipeline.scaffold import ScaffoldError, new_page as make
+
+    try:
+        path = make(source, title, page_id)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"created {path}")
+
+
+@main.command()
+@click.argument("name", required=False, type=click.Choice(["handbook", "page", "references", "export"]))
+@click.option("--out", "-o", type=click.Path(path_type=Path, file_okay=False),
+              help="Write every schema into this folder instead of printing one.")
+def schema(name: str | None, out: Path | None) -> None:
+    """Print a JSON Schema, or write them all to a folder (for editor integration).
+
+    \b
+    Examples:
+      handbook schema page
+      handbook schema --out .vscode/schemas
+    """
+    from pipeline.validate import SCHEMA_DIR, SCHEMAS
+
+    if out is None and name is None:
+        raise click.UsageError("name a schema (handbook, page, references, export) or pass --out")
+    if out is None:
+        click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for each in SCHEMAS if name is None else (name,):
+        target = out / f"{each}.schema.json"
+        target.write_text((SCHEMA_DIR / f"{each}.schema.json").read_text(encoding="utf-8"), encoding="utf-8")
+        click.echo(f"wrote {target}")
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "everything", is_flag=True, help="Print the documentation of every code (docs/diagnostics.md).")
+def explain(code: str | None, everything: bool) -> None:
+    """Explain a diagnostic code: what it checks, why, an example and the fix.
+
+    \b
+    Examples:
+      handbook explain TBL003
+      handbook explain --all > docs/diagnostics.md
+    """
+    from pipeline.codes import REGISTRY, render_markdown
+
+    if everything:
+        click.echo(render_markdown())
+        return
+    if code is None or code.upper() not in REGISTRY:
+        raise click.UsageError(f"unknown code {code!r}; known: {', '.join(REGISTRY)}")
+    c = REGISTRY[code.upper()]
+    click.echo(f"{c.code} {c.name} (default: {c.severity.value})\n\n{c.what}\n\nWhy: {c.why}\n\n"
+               f"Example:\n{c.example}\n\nFix: {c.fix}")

@@ -1,0 +1,16 @@
+"""Build configuration: where the source is, where outputs go, which formats, how strict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a build needs from the command line; no stage reads anything else."""
+
+    source: Path = Path("source")
+    out: Path = Path("outputs")
+    formats: tuple[str, ...] = ()  # empty: every registered format
+    strict: bool = False
+    jobs: int = 0  # 0: as many as there are cores

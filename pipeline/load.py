@@ -1,0 +1,131 @@
+"""Reading the source folder: decoding, symlink containment, and frontmatter splitting."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.model import SourceFile
+from pipeline.yamlsrc import YamlDoc, parse_yaml
+
+MANIFEST = "handbook.yaml"
+PAGES_DIR = "pages"
+_FENCES = ("---", "...")
+
+
+@dataclass(slots=True)
+class RawPage:
+    """A page file split into frontmatter (parsed) and Markdown body."""
+
+    source: SourceFile
+    doc: YamlDoc | None
+    body: str
+    body_line: int
+
+
+@dataclass(slots=True)
+class Sources:
+    """What ``load`` found under ``source/``."""
+
+    root: Path
+    manifest: SourceFile | None = None
+    manifest_doc: YamlDoc | None = None
+    pages: list[RawPage] = field(default_factory=list)
+    page_files: frozenset[str] = frozenset()  # stems of every pages/*.md, readable or not
+    assets: frozenset[str] = frozenset()
+
+
+def display_path(path: Path) -> str:
+    """The path as diagnostics show it: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return str(path)
+
+
+def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """Read one file as UTF-8 text; refuse files that escape ``root`` or are not text."""
+    shown = display_path(path)
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        return None, [Diagnostic(shown, 1, 1, "LNK004", Severity.ERROR,
+                                 f"`{shown}` resolves outside the source folder (to {resolved})",
+                                 "copy the file into source/ instead of linking to it")]
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        return None, [Diagnostic(shown, 1, 1, "FM005", Severity.ERROR, "binary file, not UTF-8 text",
+                                 "save the page as UTF-8 Markdown")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Diagnostic(shown, line, col, "FM005", Severity.ERROR,
+                                 f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                                 "save the file as UTF-8")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return SourceFile.of(path, shown, text), []
+
+
+def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnostic]]:
+    """Split ``---`` YAML frontmatter from the body and parse it, keeping line numbers."""
+    text = source.text
+    first = text.split("\n", 1)[0]
+    if first.rstrip() != "---":
+        what = "empty file" if not text.strip() else "page does not start with `---` frontmatter"
+        return None, [Diagnostic(source.display, 1, 1, "FM001", Severity.ERROR, what,
+                                 "start the page with `---`, `id: …`, `title: …` and `---`", first)]
+    lines = source.lines
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in _FENCES:
+            yaml_text = "\n".join(lines[1:index])
+            doc, diags = parse_yaml(yaml_text, source.display, line_offset=1)
+            body = "\n".join(lines[index + 1:])
+            return RawPage(source, doc, body, index + 2), diags
+    return None, [Diagnostic(source.display, 1, 1, "FM002", Severity.ERROR,
+                             "frontmatter opened here is never closed",
+                             "add a line with only `---` after the last frontmatter key", first)]
+
+
+def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
+    """Read ``handbook.yaml``, every ``pages/*.md`` and the asset list under ``root``."""
+    sources = Sources(root)
+    diags: list[Diagnostic] = []
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        diags.append(Diagnostic(display_path(manifest_path), 1, 1, "SCH006", Severity.ERROR,
+                                f"no {MANIFEST} in {display_path(root)}",
+                                "create it (see docs/authoring.md) or pass --source"))
+    else:
+        manifest, found = read_source(manifest_path, root)
+        diags += found
+        if manifest is not None:
+            sources.manifest = manifest
+            sources.manifest_doc, found = parse_yaml(manifest.text, manifest.display)
+            diags += found
+    pages_dir = root / PAGES_DIR
+    page_paths = sorted(pages_dir.glob("*.md")) if pages_dir.is_dir() else []
+    sources.page_files = frozenset(p.stem for p in page_paths)
+    for path in page_paths:
+        source, found = read_source(path, root)
+        diags += found
+        if source is None:
+            continue
+        raw, found = split_frontmatter(source)
+        diags += found
+        if raw is not None:
+            sources.pages.append(raw)
+    sources.assets = frozenset(_assets(root))
+    return sources, diags
+
+
+def _assets(root: Path) -> list[str]:
+    out = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            rel = (Path(dirpath) / name).relative_to(root).as_posix()
+            if not rel.startswith(PAGES_DIR + "/"):
+                out.append(rel)
+    return out

@@ -1,0 +1,163 @@
+"""The source model: frozen records for files, the manifest, scales, pages, citations and the book."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it.token import Token
+
+from pipeline.diagnostics import Severity
+from pipeline.yamlsrc import YamlDoc
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A decoded source file: UTF-8, BOM stripped, line endings normalised to ``\\n``."""
+
+    path: Path
+    display: str
+    text: str
+    lines: tuple[str, ...]
+
+    @classmethod
+    def of(cls, path: Path, display: str, text: str) -> SourceFile:
+        return cls(path, display, text, tuple(text.split("\n")))
+
+    def line(self, number: int) -> str:
+        """The 1-based source line, or '' when out of range."""
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One step of a scale, e.g. id '2', label 'Level 2', name 'AI-Integrated'."""
+
+    id: str
+    label: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A named, ordered list of levels; rubric tables use its labels as columns."""
+
+    id: str
+    name: str
+    levels: tuple[Level, ...]
+    description: str = ""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(level.label for level in self.levels)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkPage:
+    """A page of the wider framework that the handbook links to but does not contain."""
+
+    id: str
+    title: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str
+    role: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """``handbook.yaml`` as typed values, plus its YAML positions for diagnostics."""
+
+    source: SourceFile
+    doc: YamlDoc
+    id: str
+    title: str
+    subtitle: str
+    version: str
+    language: str
+    date: str
+    licence: str
+    authors: tuple[Author, ...]
+    pages: tuple[str, ...]
+    scales: dict[str, Scale]
+    framework_pages: dict[str, FrameworkPage]
+    bibliography: str
+    citation_style: str
+    paper: str
+    description: str
+    keywords: tuple[str, ...]
+    severity: dict[str, Severity]
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One bibliography entry as CSL JSON, with where it was written."""
+
+    id: str
+    csl: dict[str, Any]
+    display: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One cited key inside a citation group; ``group`` numbers the group within its page."""
+
+    key: str
+    line: int
+    col: int
+    narrative: bool
+    prefix: str
+    suffix: str
+    group: int
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A parsed page: frontmatter, tokens (parsed once) and what checks and renderers reuse."""
+
+    id: str
+    source: SourceFile
+    meta: dict[str, Any]
+    doc: YamlDoc
+    body_line: int  # file line number of the first body line
+    tokens: list[Token]
+    headings: tuple[Heading, ...]
+    citations: tuple[Citation, ...]
+    suppressions: tuple[tuple[frozenset[str], int, int], ...]  # codes, first line, last line
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title", self.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """Everything a check or renderer needs; nothing reads global state."""
+
+    root: Path
+    manifest: Manifest
+    pages: tuple[Page, ...]
+    references: tuple[Reference, ...]
+    assets: frozenset[str] = field(default_factory=frozenset)  # source-relative POSIX paths
+
+    def page(self, page_id: str) -> Page | None:
+        for page in self.pages:
+            if page.id == page_id:
+                return page
+        return None

@@ -1,0 +1,207 @@
+"""Markdown parsing, once per page: the configured markdown-it-py instance, citations, anchors."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from pipeline.load import RawPage
+from pipeline.model import Citation, Heading, Page
+
+# pandoc's citation key: starts with a letter, digit or _, may hold internal punctuation.
+_KEY = r"[A-Za-z0-9_](?:[A-Za-z0-9_]|[:.#$%&+?<>~/-](?=[A-Za-z0-9_]))*"
+_ITEM = re.compile(r"^(?P<prefix>.*?)(?:(?<=\s)|^)(?P<suppress>-?)@(?P<key>" + _KEY + r")(?P<suffix>.*)$", re.S)
+_NARRATIVE = re.compile(r"@(" + _KEY + r")")
+_EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][\w-]*)\}\s*$")
+# <!-- handbook: ignore CLM001 TBL002 (an optional reason) -->
+_SUPPRESS = re.compile(r"<!--\s*handbook:\s*ignore\s+([A-Z]{2,3}[0-9]{3}(?:[\s,]+[A-Z]{2,3}[0-9]{3})*)\b.*?-->", re.S)
+
+
+@functools.cache
+def markdown() -> MarkdownIt:
+    """The one configured parser: CommonMark + GFM tables + strikethrough + footnotes + citations."""
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(footnote_plugin)
+    md.inline.ruler.before("link", "citation", _bracketed_citation)
+    md.inline.ruler.before("text", "narrative_citation", _narrative_citation)
+    md.core.ruler.after("block", "explicit_heading_ids", _explicit_heading_ids)
+    return md
+
+
+def _bracketed_citation(state: StateInline, silent: bool) -> bool:
+    src, start = state.src, state.pos
+    if src[start] != "[":
+        return False
+    depth, pos = 0, start
+    limit = min(state.posMax, start + 2000)  # no citation is longer; keeps '[[[[…' linear
+    while pos < limit:
+        char = src[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                break
+        pos += 1
+    else:
+        return False
+    if pos + 1 < len(src) and src[pos + 1] in "([:":
+        return False  # a link or a reference definition, not a citation
+    inner = src[start + 1:pos]
+    items = []
+    for part in inner.split(";"):
+        match = _ITEM.match(part)
+        if not match or "@" in match.group("prefix"):
+            return False
+        items.append({"key": match.group("key"), "prefix": match.group("prefix").strip(),
+                      "suffix": match.group("suffix").strip(), "suppress_author": bool(match.group("suppress"))})
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.content = src[start:pos + 1]
+        token.meta = {"items": items, "narrative": False, "pos": start}
+    state.pos = pos + 1
+    return True
+
+
+def _narrative_citation(state: StateInline, silent: bool) -> bool:
+    src, start = state.src, state.pos
+    if src[start] != "@" or (start > 0 and (src[start - 1].isalnum() or src[start - 1] in "_@.")):
+        return False
+    match = _NARRATIVE.match(src, start)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.content = match.group(0)
+        token.meta = {"items": [{"key": match.group(1), "prefix": "", "suffix": "", "suppress_author": False}],
+                      "narrative": True, "pos": start}
+    state.pos = match.end()
+    return True
+
+
+def _explicit_heading_ids(state: StateCore) -> None:
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            inline = tokens[index + 1]
+            match = _EXPLICIT_ID.search(inline.content)
+            if match:
+                token.attrSet("id", match.group(1))
+                inline.content = inline.content[: match.start()]
+
+
+def slugify(text: str) -> str:
+    """GitHub-like anchor: lowercase ASCII words joined by single hyphens."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^\w\s-]", "", text.lower())
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+
+
+def inline_text(token: Token) -> str:
+    """Plain text of an inline token's children (citations keep their source form)."""
+    parts = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline", "citation", "html_inline"):
+            parts.append(child.content if child.type != "html_inline" else "")
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def parse(raw: RawPage, page_id: str, meta: dict[str, Any]) -> Page:
+    """Parse one page body into tokens and collect its headings, citations and suppressions."""
+    env: dict[str, Any] = {}
+    tokens = markdown().parse(raw.body, env)
+    headings = _anchor_headings(tokens, raw.body_line)
+    citations = _citations(tokens, raw)
+    assert raw.doc is not None
+    return Page(page_id, raw.source, meta, raw.doc, raw.body_line, tokens, headings, citations,
+                _suppressions(tokens, raw.body_line))
+
+
+def _anchor_headings(tokens: list[Token], body_line: int) -> tuple[Heading, ...]:
+    used: set[str] = set()
+    parent = ""
+    headings = []
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        level = int(token.tag[1])
+        text = inline_text(tokens[index + 1]).strip()
+        anchor = str(token.attrGet("id") or "")
+        if not anchor:
+            anchor = slugify(text)
+            if anchor in used and parent and level > 2:
+                anchor = f"{parent}-{anchor}"
+            base, n = anchor, 2
+            while anchor in used:
+                anchor, n = f"{base}-{n}", n + 1
+            token.attrSet("id", anchor)
+        used.add(anchor)
+        if level <= 2:
+            parent = anchor
+        line = body_line + (token.map[0] if token.map else 0)
+        headings.append(Heading(level, text, anchor, line))
+    return tuple(headings)
+
+
+def _citations(tokens: list[Token], raw: RawPage) -> tuple[Citation, ...]:
+    out: list[Citation] = []
+    lines = raw.source.lines
+    group = 0
+    for token in tokens:
+        if token.type != "inline" or not token.children or not token.map:
+            continue
+        for child in token.children:
+            if child.type != "citation":
+                continue
+            line, col = locate(lines, raw.body_line + token.map[0], token.content,
+                               child.meta["pos"], child.content)
+            for item in child.meta["items"]:
+                at = col + max(0, child.content.find("@" + item["key"]))
+                out.append(Citation(item["key"], line, at, child.meta["narrative"], item["prefix"],
+                                    item["suffix"], group))
+            group += 1
+    return tuple(out)
+
+
+def locate(lines: Sequence[str], first_line: int, content: str, pos: int, needle: str) -> tuple[int, int]:
+    """File (line, col) of ``needle`` found at offset ``pos`` of an inline token's content.
+
+    Inline content drops each line's indentation, so the line comes from counting newlines and
+    the column from finding the needle in that source line.
+    """
+    line = first_line + content.count("\n", 0, pos)
+    source_line = lines[line - 1] if line - 1 < len(lines) else ""
+    column_in_content = pos - (content.rfind("\n", 0, pos) + 1)
+    found = source_line.find(needle, column_in_content)
+    if found < 0:
+        found = source_line.find(needle)
+    return line, (found + 1 if found >= 0 else 1)
+
+
+def _suppressions(tokens: list[Token], body_line: int) -> tuple[tuple[frozenset[str], int, int], ...]:
+    out = []
+    for index, token in enumerate(tokens):
+        if token.type != "html_block":
+            continue
+        match = _SUPPRESS.search(token.content)
+        if not match:
+            continue
+        codes = frozenset(re.split(r"[\s,]+", match.group(1).strip()))
+        for following in tokens[index + 1:]:
+            if following.map and following.level == token.level:
+                out.append((codes, body_line + following.map[0], body_line + following.map[1] - 1))
+                break
+    return tuple(out)

@@ -1,0 +1,96 @@
+"""JSON Schema validation of the manifest, frontmatter and references, with YAML positions."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from pipeline.diagnostics import Diagnostic, PipelineError, Severity
+from pipeline.yamlsrc import YamlDoc
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+SCHEMAS = ("handbook", "page", "references", "export")
+
+
+@functools.cache
+def schema(name: str) -> dict[str, Any]:
+    """Load ``schema/<name>.schema.json``; a missing or broken file is an environment fault."""
+    path = SCHEMA_DIR / f"{name}.schema.json"
+    try:
+        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"cannot read schema {path}: {exc}") from exc
+    return loaded
+
+
+@functools.cache
+def _validator(name: str, pointer: str = "") -> jsonschema.Draft202012Validator:
+    root = schema(name)
+    target = {"$ref": f"#{pointer}", **{k: v for k, v in root.items() if k == "$defs"}} if pointer else root
+    return jsonschema.Draft202012Validator(target, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate(data: Any, doc: YamlDoc, name: str, display: str, lines: Sequence[str], line_offset: int = 0,
+             pointer: str = "", base: tuple[str | int, ...] = ()) -> list[Diagnostic]:
+    """Every schema violation of ``data`` against schema ``name``, each at its key's line and column."""
+    out: list[Diagnostic] = []
+    for error in _validator(name, pointer).iter_errors(data):
+        out.extend(_diagnose(error, doc, display, lines, line_offset, base))
+    return out
+
+
+def _diagnose(error: ValidationError, doc: YamlDoc, display: str, lines: Sequence[str], offset: int,
+              base: tuple[str | int, ...]) -> Iterator[Diagnostic]:
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        error = best_match(error.context)
+    path = (*base, *error.absolute_path)
+
+    def at(p: tuple[str | int, ...], code: str, message: str, hint: str = "", key: bool = True) -> Diagnostic:
+        line, col = doc.position(p, key=key)
+        line += offset
+        src = lines[line - 1] if 0 < line <= len(lines) else ""
+        return Diagnostic(display, line, col, code, Severity.ERROR, message, hint, src)
+
+    where = _dotted(path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {}))
+        for key in error.instance:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"
+            yield at((*path, key), "SCH002", f"unknown key `{key}`" + (f" in {where}" if where else ""), hint)
+        return
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        yield at(path, "SCH001", f"missing required key `{missing}`" + (f" in {where}" if where else ""),
+                 f"add `{missing}:`", key=bool(path))
+        return
+    description = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
+    hint = description if description else ""
+    if error.validator == "enum":
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        hint = f"allowed values: {allowed}"
+    yield at(path, "SCH001", f"{where or 'document'}: {_message(error)}", hint, key=False)
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "pattern":
+        return f"{error.instance!r} does not match the required form"
+    if error.validator == "type":
+        return f"expected {error.validator_value}, found {type(error.instance).__name__} {error.instance!r}"
+    return str(error.message)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
