@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE   := node_modules/.installed
 
 .PHONY: build test check lint golden clean serve bench setup
 
@@ -12,9 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# npm packages: SCORM XSDs shipped in packages, and the browser-test libraries.
+$(NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE)
 
-build: $(STAMP)
+setup: $(STAMP) $(NODE)
+
+build: $(STAMP) $(NODE)
 	$(BIN)/handbook build --source source --out outputs
 
 check: $(STAMP)
@@ -24,7 +30,7 @@ check: $(STAMP)
 
 lint: check
 
-test: check
+test: check $(NODE)
 	$(BIN)/pytest -n 2 -q
 
 golden: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -40,8 +41,14 @@ class BuildResult:
         return self.errors == 0
 
 
-def check(config: Config) -> BuildResult:
-    """Load, validate, parse and check the source; never raises for bad content."""
+ParseCache = dict[tuple[str, str], Page]  # (page id, sha256 of the file text) → parsed page
+
+
+def check(config: Config, cache: ParseCache | None = None) -> BuildResult:
+    """Load, validate, parse and check the source; never raises for bad content.
+
+    ``cache`` lets a long-running caller (``handbook serve``) re-parse only the pages that changed.
+    """
     sources, diags = load(config.source)
     if sources.manifest is None or sources.manifest_doc is None:
         return BuildResult(_finish(diags, {}, config.strict))
@@ -49,7 +56,7 @@ def check(config: Config) -> BuildResult:
     diags += _validate(sources, man)
     references, found = load_references(config.source, man.bibliography)
     diags += found
-    book = Book(config.source, man, _parse(sources, man), tuple(references), sources.assets)
+    book = Book(config.source, man, _parse(sources, man, cache), tuple(references), sources.assets)
     diags += run_checks(book)
     return BuildResult(_finish(diags, man.severity, config.strict), book)
 
@@ -81,15 +88,22 @@ def _validate(sources: Sources, man: Manifest) -> list[Diagnostic]:
     return diags
 
 
-def _parse(sources: Sources, man: Manifest) -> tuple[Page, ...]:
+def _parse(sources: Sources, man: Manifest, cache: ParseCache | None) -> tuple[Page, ...]:
     by_id: dict[str, Page] = {}
     for raw in sources.pages:
         if raw.doc is None:
             continue
         meta: dict[str, Any] = raw.doc.data if isinstance(raw.doc.data, dict) else {}
         page_id = str(meta.get("id") or raw.source.path.stem)
-        if page_id in man.pages and page_id not in by_id:
-            by_id[page_id] = parse(raw, page_id, meta)
+        if page_id not in man.pages or page_id in by_id:
+            continue
+        key = (page_id, hashlib.sha256(raw.source.text.encode()).hexdigest())
+        page = cache.get(key) if cache is not None else None
+        if page is None or page.source.path != raw.source.path:
+            page = parse(raw, page_id, meta)
+            if cache is not None:
+                cache[key] = page
+        by_id[page_id] = page
     return tuple(by_id[p] for p in man.pages if p in by_id)
 
 

@@ -14,3 +14,8 @@ class Config:
     formats: tuple[str, ...] = ()  # empty: every registered format
     strict: bool = False
     jobs: int = 0  # 0: as many as there are cores
+
+    @property
+    def cache(self) -> Path:
+        """Content-hash keyed cache shared by renderers (citations, PDFs, zips)."""
+        return self.out / ".cache"

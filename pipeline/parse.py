@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -131,6 +132,9 @@ def parse(raw: RawPage, page_id: str, meta: dict[str, Any]) -> Page:
 
 
 def _anchor_headings(tokens: list[Token], body_line: int) -> tuple[Heading, ...]:
+    """Give every heading a stable anchor; a repeated sub-heading is prefixed with its section's."""
+    slugs = Counter(slugify(inline_text(tokens[i + 1])) for i, t in enumerate(tokens) if t.type == "heading_open")
+    repeated = {slug for slug, n in slugs.items() if n > 1}
     used: set[str] = set()
     parent = ""
     headings = []
@@ -142,7 +146,7 @@ def _anchor_headings(tokens: list[Token], body_line: int) -> tuple[Heading, ...]
         anchor = str(token.attrGet("id") or "")
         if not anchor:
             anchor = slugify(text)
-            if anchor in used and parent and level > 2:
+            if anchor in repeated and parent and level > 2:
                 anchor = f"{parent}-{anchor}"
             base, n = anchor, 2
             while anchor in used:

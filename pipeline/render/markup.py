@@ -1,0 +1,210 @@
+"""Page tokens → HTML fragment: sections, rubric tables, citations, links, sanitised raw HTML.
+
+Shared by every format (site, JSON export, PDF, packages), so a page is rendered one way only.
+The HTML contract other code relies on (self-assessment script, SCORM run-time, PDF):
+  <section class="hb-section" data-section="ANCHOR">   one per h2 (and one for any intro)
+  <table class="rubric" data-rubric="ID" data-scale="SCALE">, body rows <tr data-question="qN">,
+  level cells <td data-level="LEVEL-ID" data-label="LEVEL LABEL">
+  <span class="citation" data-cites="KEYS">…<a href="REF_PREFIX+KEY">…</a>…</span>
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+
+from pipeline.model import Book, Page
+from pipeline.parse import markdown
+from pipeline.render.cite import Citations
+from pipeline.tables import Table, tables
+
+SAFE_TAGS = {"a", "abbr", "b", "br", "code", "del", "details", "div", "em", "i", "img", "ins", "kbd", "mark",
+             "p", "pre", "q", "s", "small", "span", "strong", "sub", "summary", "sup", "u", "figure", "figcaption"}
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """How a format addresses pages, bibliography entries and assets."""
+
+    page: Callable[[str, str], str]  # (page id, fragment) → href; page id "index" is the home page
+    reference: str = "#ref-"  # prefix before a reference key
+    asset: Callable[[str], str] = field(default=lambda path: path)  # source-relative path → href
+
+
+def site_links(reference_page: str = "references.html") -> Links:
+    """Links for the multi-page site: page.html#anchor, references on their own page."""
+    return Links(lambda page, fragment: f"{page}.html" + (f"#{fragment}" if fragment else ""),
+                 f"{reference_page}#ref-")
+
+
+def render_page(page: Page, book: Book, citations: Citations, links: Links) -> str:
+    """The page body as HTML, wrapped in one <section> per h2."""
+    env: dict[str, Any] = {"page": page, "book": book, "citations": citations, "links": links,
+                           "section_open": False, "cells": _rubric_cells(page, book)}
+    renderer = _renderer()
+    body = renderer.render(page.tokens, markdown().options, env)
+    if env["section_open"]:
+        body += "</section>\n"
+    return body
+
+
+def _sanitise(fragment: str) -> str:
+    import nh3
+
+    return nh3.clean(fragment, tags=SAFE_TAGS, url_schemes={"http", "https", "mailto"},
+                     attributes={"*": {"class", "title", "lang", "dir"}, "a": {"href"}, "img": {"src", "alt"},
+                                 "abbr": {"title"}}, link_rel="noopener noreferrer")
+
+
+def _rubric_cells(page: Page, book: Book) -> dict[int, Table]:
+    return {table.index: table for table in tables(page, book) if table.scale is not None}
+
+
+class _Renderer(RendererHTML):
+    """markdown-it's HTML renderer with the project's rules."""
+
+    def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        out = ""
+        if token.tag in ("h1", "h2"):
+            if env["section_open"]:
+                out += "</section>\n"
+            anchor = html.escape(str(token.attrGet("id") or ""))
+            out += f'<section class="hb-section" data-section="{anchor}">\n'
+            env["section_open"] = True
+        elif not env["section_open"]:
+            out += f'<section class="hb-section" data-section="{html.escape(env["page"].id)}-intro">\n'
+            env["section_open"] = True
+        return out + self.renderToken(tokens, idx, options, env)
+
+    def heading_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        anchor = html.escape(str(tokens[idx - 2].attrGet("id") or ""))
+        return (f'<a class="anchor" href="#{anchor}" aria-label="Link to this section"></a>'
+                + self.renderToken(tokens, idx, options, env))
+
+    def _open_intro(self, env: dict[str, Any]) -> str:
+        if env["section_open"]:
+            return ""
+        env["section_open"] = True
+        return f'<section class="hb-section" data-section="{html.escape(env["page"].id)}-intro">\n'
+
+    def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        prefix = self._open_intro(env) if tokens[idx].level == 0 else ""
+        return prefix + self.renderToken(tokens, idx, options, env)
+
+    def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        table: Table | None = env["cells"].get(idx)
+        env["table"], env["column"], env["row"] = table, 0, -1
+        prefix = self._open_intro(env)
+        if table is None or table.scale is None:
+            return prefix + '<div class="table-wrap">\n<table>\n'
+        return (prefix + f'<div class="table-wrap">\n<table class="rubric" data-rubric="{table.rubric_id}" '
+                f'data-scale="{html.escape(table.scale.id)}">\n')
+
+    def table_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        env["table"] = None
+        return "</table>\n</div>\n"
+
+    def tr_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        env["column"] = 0
+        env["row"] += 1
+        if env.get("table") is not None and env["row"] > 0:
+            return f'<tr data-question="q{env["row"]}">\n'
+        return "<tr>\n"
+
+    def th_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        return self._cell(tokens[idx], "th", env)
+
+    def td_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        return self._cell(tokens[idx], "td", env)
+
+    def _cell(self, token: Token, tag: str, env: dict[str, Any]) -> str:
+        column = env.get("column", 0)
+        env["column"] = column + 1
+        style = token.attrGet("style")
+        attrs = f' style="{html.escape(str(style))}"' if style else ""
+        table: Table | None = env.get("table")
+        if table is None or table.scale is None:
+            return f"<{tag}{attrs}>"
+        levels = table.scale.levels
+        if env["row"] == 0:
+            level = levels[column - 1] if 0 < column <= len(levels) else None
+            data = f' data-level="{html.escape(level.id)}"' if level else ""
+            return f'<th scope="col"{data}>'
+        if column == 0:
+            return f'<{tag} class="question">'
+        level = levels[column - 1] if column <= len(levels) else None
+        if level is None:
+            return f"<{tag}>"
+        return f'<{tag} data-level="{html.escape(level.id)}" data-label="{html.escape(level.label)}">'
+
+    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        links: Links = env["links"]
+        return str(env["citations"].html(tokens[idx].content, links.reference))
+
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        href = str(token.attrGet("href") or "")
+        book: Book = env["book"]
+        parts = urlsplit(href)
+        if parts.scheme == "framework":
+            known = book.manifest.framework_pages.get(parts.path)
+            title = html.escape(f"{known.title if known else parts.path}: part of the wider framework")
+            if known and known.url:
+                return f'<a class="framework-link" href="{html.escape(known.url)}" title="{title}">'
+            return f'<a class="framework-link" title="{title} (not included in this handbook)">'
+        if parts.scheme in ("http", "https", "mailto"):
+            return f'<a class="external" href="{html.escape(href)}" rel="noopener">'
+        if not parts.scheme and not parts.netloc:
+            return f'<a href="{html.escape(_local_href(href, env["links"]))}">'
+        return "<a>"  # any other scheme is dropped
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        src = str(token.attrGet("src") or "")
+        alt = html.escape(self.renderInlineAsText(token.children or [], options, env))
+        if urlsplit(src).scheme:
+            return f'<span class="missing-image">[{alt}]</span>'  # remote images are never fetched
+        resolved = posixpath.normpath(posixpath.join("pages", src))
+        title = token.attrGet("title")
+        extra = f' title="{html.escape(str(title))}"' if title else ""
+        return f'<img src="{html.escape(env["links"].asset(resolved))}" alt="{alt}" loading="lazy"{extra}>'
+
+    def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        cleaned = _sanitise(tokens[idx].content)
+        return cleaned + "\n" if cleaned.strip() else ""
+
+    def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        return ""  # an inline tag alone cannot be checked for balance; its text still renders
+
+
+def _local_href(href: str, links: Links) -> str:
+    parts = urlsplit(href)
+    if not parts.path:
+        return f"#{parts.fragment}" if parts.fragment else "#"
+    resolved = posixpath.normpath(posixpath.join("pages", parts.path))
+    if resolved.startswith("pages/") and resolved.endswith(".md"):
+        return links.page(resolved[len("pages/"):-3], parts.fragment)
+    return links.asset(resolved)
+
+
+_RENDERER: list[_Renderer] = []
+
+
+def _renderer() -> _Renderer:
+    if not _RENDERER:
+        renderer = _Renderer(markdown())
+        # footnote rules come from the plugin, registered on the parser's own renderer
+        for name, rule in markdown().renderer.rules.items():
+            if name.startswith("footnote"):
+                renderer.rules[name] = rule
+        _RENDERER.append(renderer)
+    return _RENDERER[0]
