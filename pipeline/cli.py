@@ -13,10 +13,21 @@ from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
 
 OUTPUT_FORMATS = ("text", "json", "sarif", "github")
-source_option = click.option("--source", "-s", type=click.Path(path_type=Path, file_okay=False), default=Path("source"),
-                             show_default=True, help="The handbook's source folder.")
-output_format_option = click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="text",
-                                    show_default=True, help="How to print diagnostics.")
+source_option = click.option(
+    "--source",
+    "-s",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("source"),
+    show_default=True,
+    help="The handbook's source folder.",
+)
+output_format_option = click.option(
+    "--output-format",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="text",
+    show_default=True,
+    help="How to print diagnostics.",
+)
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
@@ -45,8 +56,7 @@ def _emit(result: BuildResult, output_format: str) -> None:
         if diags:
             click.echo(report.text(diags, click.style), err=True)
             click.echo(err=True)
-        files = 1 + len(result.book.pages) + (1 if result.book.references else 0) if result.book else 1
-        click.echo(report.summary(diags, files), err=True)
+        click.echo(report.summary(diags), err=True)
 
 
 def _fail(exc: PipelineError) -> None:
@@ -72,7 +82,7 @@ def check(source: Path, output_format: str, strict: bool) -> None:
     from pipeline.build import check as run
 
     try:
-        result = run(Config(source=source, strict=strict))
+        result = run(Config(source=source, strict=strict), keep_book=False)
     except PipelineError as exc:
         _fail(exc)
     _emit(result, output_format)
@@ -81,8 +91,14 @@ def check(source: Path, output_format: str, strict: bool) -> None:
 
 @main.command()
 @source_option
-@click.option("--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
-              show_default=True, help="Where outputs are written.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where outputs are written.",
+)
 @click.option("--format", "-f", "formats", multiple=True, help="Build only this format (repeatable).")
 @output_format_option
 @strict_option
@@ -101,11 +117,14 @@ def build(source: Path, out: Path, formats: tuple[str, ...], output_format: str,
 
     unknown = [f for f in formats if f not in MODULES]
     if unknown:
-        raise click.BadParameter(f"unknown format {', '.join(unknown)}; choose from {', '.join(MODULES)}",
-                                 param_hint="--format")
+        raise click.BadParameter(
+            f"unknown format {', '.join(unknown)}; choose from {', '.join(MODULES)}", param_hint="--format"
+        )
     try:
-        result = run(Config(source=source, out=out, formats=formats, strict=strict),
-                     progress=lambda name: click.echo(f"building {name}…", err=True))
+        result = run(
+            Config(source=source, out=out, formats=formats, strict=strict),
+            progress=lambda name: click.echo(f"building {name}…", err=True),
+        )
     except PipelineError as exc:
         _fail(exc)
     _emit(result, output_format)
@@ -130,7 +149,8 @@ def new_page(title: str, source: Path, page_id: str | None) -> None:
     Example:
       handbook new page "Transforming Your Role"
     """
-    from pipeline.scaffold import ScaffoldError, new_page as make
+    from pipeline.scaffold import ScaffoldError
+    from pipeline.scaffold import new_page as make
 
     try:
         path = make(source, title, page_id)
@@ -141,8 +161,12 @@ def new_page(title: str, source: Path, page_id: str | None) -> None:
 
 @main.command()
 @click.argument("name", required=False, type=click.Choice(["handbook", "page", "references", "export"]))
-@click.option("--out", "-o", type=click.Path(path_type=Path, file_okay=False),
-              help="Write every schema into this folder instead of printing one.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write every schema into this folder instead of printing one.",
+)
 def schema(name: str | None, out: Path | None) -> None:
     """Print a JSON Schema, or write them all to a folder (for editor integration).
 
@@ -184,5 +208,7 @@ def explain(code: str | None, everything: bool) -> None:
     if code is None or code.upper() not in REGISTRY:
         raise click.UsageError(f"unknown code {code!r}; known: {', '.join(REGISTRY)}")
     c = REGISTRY[code.upper()]
-    click.echo(f"{c.code} {c.name} (default: {c.severity.value})\n\n{c.what}\n\nWhy: {c.why}\n\n"
-               f"Example:\n{c.example}\n\nFix: {c.fix}")
+    click.echo(
+        f"{c.code} {c.name} (default: {c.severity.value})\n\n{c.what}\n\nWhy: {c.why}\n\n"
+        f"Example:\n{c.example}\n\nFix: {c.fix}"
+    )

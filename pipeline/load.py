@@ -50,21 +50,40 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnos
     shown = display_path(path)
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
-        return None, [Diagnostic(shown, 1, 1, "LNK004", Severity.ERROR,
-                                 f"`{shown}` resolves outside the source folder (to {resolved})",
-                                 "copy the file into source/ instead of linking to it")]
+        return None, [
+            Diagnostic(
+                shown,
+                1,
+                1,
+                "LNK004",
+                Severity.ERROR,
+                f"`{shown}` resolves outside the source folder (to {resolved})",
+                "copy the file into source/ instead of linking to it",
+            )
+        ]
     data = path.read_bytes()
     if b"\0" in data[:8192]:
-        return None, [Diagnostic(shown, 1, 1, "FM005", Severity.ERROR, "binary file, not UTF-8 text",
-                                 "save the page as UTF-8 Markdown")]
+        return None, [
+            Diagnostic(
+                shown, 1, 1, "FM005", Severity.ERROR, "binary file, not UTF-8 text", "save the page as UTF-8 Markdown"
+            )
+        ]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Diagnostic(shown, line, col, "FM005", Severity.ERROR,
-                                 f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
-                                 "save the file as UTF-8")]
+        return None, [
+            Diagnostic(
+                shown,
+                line,
+                col,
+                "FM005",
+                Severity.ERROR,
+                f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                "save the file as UTF-8",
+            )
+        ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceFile.of(path, shown, text), []
 
@@ -75,18 +94,37 @@ def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnost
     first = text.split("\n", 1)[0]
     if first.rstrip() != "---":
         what = "empty file" if not text.strip() else "page does not start with `---` frontmatter"
-        return None, [Diagnostic(source.display, 1, 1, "FM001", Severity.ERROR, what,
-                                 "start the page with `---`, `id: …`, `title: …` and `---`", first)]
+        return None, [
+            Diagnostic(
+                source.display,
+                1,
+                1,
+                "FM001",
+                Severity.ERROR,
+                what,
+                "start the page with `---`, `id: …`, `title: …` and `---`",
+                first,
+            )
+        ]
     lines = source.lines
     for index in range(1, len(lines)):
         if lines[index].rstrip() in _FENCES:
             yaml_text = "\n".join(lines[1:index])
             doc, diags = parse_yaml(yaml_text, source.display, line_offset=1)
-            body = "\n".join(lines[index + 1:])
+            body = "\n".join(lines[index + 1 :])
             return RawPage(source, doc, body, index + 2), diags
-    return None, [Diagnostic(source.display, 1, 1, "FM002", Severity.ERROR,
-                             "frontmatter opened here is never closed",
-                             "add a line with only `---` after the last frontmatter key", first)]
+    return None, [
+        Diagnostic(
+            source.display,
+            1,
+            1,
+            "FM002",
+            Severity.ERROR,
+            "frontmatter opened here is never closed",
+            "add a line with only `---` after the last frontmatter key",
+            first,
+        )
+    ]
 
 
 def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
@@ -95,9 +133,17 @@ def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
-        diags.append(Diagnostic(display_path(manifest_path), 1, 1, "SCH006", Severity.ERROR,
-                                f"no {MANIFEST} in {display_path(root)}",
-                                "create it (see docs/authoring.md) or pass --source"))
+        diags.append(
+            Diagnostic(
+                display_path(manifest_path),
+                1,
+                1,
+                "SCH006",
+                Severity.ERROR,
+                f"no {MANIFEST} in {display_path(root)}",
+                "create it (see docs/authoring.md) or pass --source",
+            )
+        )
     else:
         manifest, found = read_source(manifest_path, root)
         diags += found

@@ -27,17 +27,22 @@ def manifest(source: SourceFile, doc: YamlDoc) -> Manifest:
     scales = {}
     for raw in _list(data.get("scales")):
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-            levels = tuple(Level(_str(lv.get("id")), _str(lv.get("label")), _str(lv.get("name")),
-                                 _str(lv.get("description")))
-                           for lv in _list(raw.get("levels")) if isinstance(lv, dict))
+            levels = tuple(
+                Level(_str(lv.get("id")), _str(lv.get("label")), _str(lv.get("name")), _str(lv.get("description")))
+                for lv in _list(raw.get("levels"))
+                if isinstance(lv, dict)
+            )
             scales[raw["id"]] = Scale(raw["id"], _str(raw.get("name"), raw["id"]), levels, _str(raw.get("description")))
     framework = {
         raw["id"]: FrameworkPage(raw["id"], _str(raw.get("title"), raw["id"]), _str(raw.get("url")))
-        for raw in _list(data.get("framework_pages")) if isinstance(raw, dict) and isinstance(raw.get("id"), str)
+        for raw in _list(data.get("framework_pages"))
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str)
     }
-    authors = tuple(Author(a) if isinstance(a, str) else Author(_str(a.get("name")), _str(a.get("role")),
-                                                                  _str(a.get("email")))
-                    for a in _list(data.get("authors")) if isinstance(a, (str, dict)))
+    authors = tuple(
+        Author(a) if isinstance(a, str) else Author(_str(a.get("name")), _str(a.get("role")), _str(a.get("email")))
+        for a in _list(data.get("authors"))
+        if isinstance(a, (str, dict))
+    )
     severity = {}
     raw_severity = data.get("severity")
     if isinstance(raw_severity, dict):
@@ -45,13 +50,26 @@ def manifest(source: SourceFile, doc: YamlDoc) -> Manifest:
             if value in ("error", "warning", "info", "off"):
                 severity[str(code)] = Severity(value)
     return Manifest(
-        source, doc, _str(data.get("id"), "handbook"), _str(data.get("title"), "Untitled handbook"),
-        _str(data.get("subtitle")), _str(data.get("version"), "0"), _str(data.get("language"), "en"),
-        _str(data.get("date")), _str(data.get("licence")), authors,
-        tuple(_str(p) for p in _list(data.get("pages"))), scales, framework,
-        _str(data.get("bibliography"), DEFAULT), _str(data.get("citation_style"), "apa"),
-        _str(data.get("paper"), "A4"), _str(data.get("description")),
-        tuple(_str(k) for k in _list(data.get("keywords"))), severity)
+        source,
+        doc,
+        _str(data.get("id"), "handbook"),
+        _str(data.get("title"), "Untitled handbook"),
+        _str(data.get("subtitle")),
+        _str(data.get("version"), "0"),
+        _str(data.get("language"), "en"),
+        _str(data.get("date")),
+        _str(data.get("licence")),
+        authors,
+        tuple(_str(p) for p in _list(data.get("pages"))),
+        scales,
+        framework,
+        _str(data.get("bibliography"), DEFAULT),
+        _str(data.get("citation_style"), "apa"),
+        _str(data.get("paper"), "A4"),
+        _str(data.get("description")),
+        tuple(_str(k) for k in _list(data.get("keywords"))),
+        severity,
+    )
 
 
 def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
@@ -67,32 +85,63 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
         line, col = raw.doc.position(("id",), key=False)
         line += 1  # frontmatter starts on the file's second line
         if page_id in seen:
-            yield finding(raw.source.display, line, col, "SCH003",
-                          f"page id `{page_id}` is also used by {seen[page_id].source.display}",
-                          "give each page its own id", raw.source.line(line))
+            yield finding(
+                raw.source.display,
+                line,
+                col,
+                "SCH003",
+                f"page id `{page_id}` is also used by {seen[page_id].source.display}",
+                "give each page its own id",
+                raw.source.line(line),
+            )
         seen.setdefault(page_id, raw)
         if page_id != raw.source.path.stem:
-            yield finding(raw.source.display, line, col, "SCH008",
-                          f"page id `{page_id}` differs from the file name `{raw.source.path.name}`",
-                          f"rename the file to {page_id}.md or set `id: {raw.source.path.stem}`",
-                          raw.source.line(line))
+            yield finding(
+                raw.source.display,
+                line,
+                col,
+                "SCH008",
+                f"page id `{page_id}` differs from the file name `{raw.source.path.name}`",
+                f"rename the file to {page_id}.md or set `id: {raw.source.path.stem}`",
+                raw.source.line(line),
+            )
         scale = meta.get("scale")
         if isinstance(scale, str) and scale not in man.scales:
             sline, scol = raw.doc.position(("scale",), key=False)
-            yield finding(raw.source.display, sline + 1, scol, "SCH007", f"scale `{scale}` is not declared",
-                          "declared scales: " + (", ".join(sorted(man.scales)) or "none"), raw.source.line(sline + 1))
+            yield finding(
+                raw.source.display,
+                sline + 1,
+                scol,
+                "SCH007",
+                f"scale `{scale}` is not declared",
+                "declared scales: " + (", ".join(sorted(man.scales)) or "none"),
+                raw.source.line(sline + 1),
+            )
     on_disk = {raw.source.path.stem for raw in sources.pages} | set(sources.page_files)
     for index, page_id in enumerate(man.pages):
         if page_id not in on_disk and page_id not in seen:
             line, col = man.doc.position(("pages", index))
-            yield finding(src.display, line, col, "SCH004", f"page `{page_id}` is listed but pages/{page_id}.md does not exist",
-                          "create it with `handbook new page` or remove it from `pages`", src.line(line))
+            yield finding(
+                src.display,
+                line,
+                col,
+                "SCH004",
+                f"page `{page_id}` is listed but pages/{page_id}.md does not exist",
+                "create it with `handbook new page` or remove it from `pages`",
+                src.line(line),
+            )
     listed = set(man.pages)
     for stem in sorted(sources.page_files):
         if stem not in listed and not any(r.source.path.stem == stem and _id(r) in listed for r in sources.pages):
             shown = next((r.source.display for r in sources.pages if r.source.path.stem == stem), f"pages/{stem}.md")
-            yield finding(shown, 1, 1, "SCH005", f"page `{stem}` is not listed in handbook.yaml `pages`",
-                          "add it to `pages` where it belongs in the reading order")
+            yield finding(
+                shown,
+                1,
+                1,
+                "SCH005",
+                f"page `{stem}` is not listed in handbook.yaml `pages`",
+                "add it to `pages` where it belongs in the reading order",
+            )
 
 
 def _id(raw: RawPage) -> str:

@@ -59,17 +59,23 @@ def _bracketed_citation(state: StateInline, silent: bool) -> bool:
         return False
     if pos + 1 < len(src) and src[pos + 1] in "([:":
         return False  # a link or a reference definition, not a citation
-    inner = src[start + 1:pos]
+    inner = src[start + 1 : pos]
     items = []
     for part in inner.split(";"):
         match = _ITEM.match(part)
         if not match or "@" in match.group("prefix"):
             return False
-        items.append({"key": match.group("key"), "prefix": match.group("prefix").strip(),
-                      "suffix": match.group("suffix").strip(), "suppress_author": bool(match.group("suppress"))})
+        items.append(
+            {
+                "key": match.group("key"),
+                "prefix": match.group("prefix").strip(),
+                "suffix": match.group("suffix").strip(),
+                "suppress_author": bool(match.group("suppress")),
+            }
+        )
     if not silent:
         token = state.push("citation", "", 0)
-        token.content = src[start:pos + 1]
+        token.content = src[start : pos + 1]
         token.meta = {"items": items, "narrative": False, "pos": start}
     state.pos = pos + 1
     return True
@@ -85,8 +91,11 @@ def _narrative_citation(state: StateInline, silent: bool) -> bool:
     if not silent:
         token = state.push("citation", "", 0)
         token.content = match.group(0)
-        token.meta = {"items": [{"key": match.group(1), "prefix": "", "suffix": "", "suppress_author": False}],
-                      "narrative": True, "pos": start}
+        token.meta = {
+            "items": [{"key": match.group(1), "prefix": "", "suffix": "", "suppress_author": False}],
+            "narrative": True,
+            "pos": start,
+        }
     state.pos = match.end()
     return True
 
@@ -127,8 +136,17 @@ def parse(raw: RawPage, page_id: str, meta: dict[str, Any]) -> Page:
     headings = _anchor_headings(tokens, raw.body_line)
     citations = _citations(tokens, raw)
     assert raw.doc is not None
-    return Page(page_id, raw.source, meta, raw.doc, raw.body_line, tokens, headings, citations,
-                _suppressions(tokens, raw.body_line))
+    return Page(
+        page_id,
+        raw.source,
+        meta,
+        raw.doc,
+        raw.body_line,
+        tokens,
+        headings,
+        citations,
+        _suppressions(tokens, raw.body_line),
+    )
 
 
 def _anchor_headings(tokens: list[Token], body_line: int) -> tuple[Heading, ...]:
@@ -170,12 +188,12 @@ def _citations(tokens: list[Token], raw: RawPage) -> tuple[Citation, ...]:
         for child in token.children:
             if child.type != "citation":
                 continue
-            line, col = locate(lines, raw.body_line + token.map[0], token.content,
-                               child.meta["pos"], child.content)
+            line, col = locate(lines, raw.body_line + token.map[0], token.content, child.meta["pos"], child.content)
             for item in child.meta["items"]:
                 at = col + max(0, child.content.find("@" + item["key"]))
-                out.append(Citation(item["key"], line, at, child.meta["narrative"], item["prefix"],
-                                    item["suffix"], group))
+                out.append(
+                    Citation(item["key"], line, at, child.meta["narrative"], item["prefix"], item["suffix"], group)
+                )
             group += 1
     return tuple(out)
 
@@ -204,7 +222,7 @@ def _suppressions(tokens: list[Token], body_line: int) -> tuple[tuple[frozenset[
         if not match:
             continue
         codes = frozenset(re.split(r"[\s,]+", match.group(1).strip()))
-        for following in tokens[index + 1:]:
+        for following in tokens[index + 1 :]:
             if following.map and following.level == token.level:
                 out.append((codes, body_line + following.map[0], body_line + following.map[1] - 1))
                 break

@@ -24,8 +24,17 @@ def load_references(root: Path, name: str) -> tuple[list[Reference], list[Diagno
     if not path.is_file():
         if name == DEFAULT:
             return [], []
-        return [], [Diagnostic(shown, 1, 1, "SCH006", Severity.ERROR, f"bibliography `{name}` does not exist",
-                               "fix `bibliography:` in handbook.yaml or create the file")]
+        return [], [
+            Diagnostic(
+                shown,
+                1,
+                1,
+                "SCH006",
+                Severity.ERROR,
+                f"bibliography `{name}` does not exist",
+                "fix `bibliography:` in handbook.yaml or create the file",
+            )
+        ]
     source, diags = read_source(path, root)
     if source is None:
         return [], diags
@@ -43,14 +52,24 @@ def load_references(root: Path, name: str) -> tuple[list[Reference], list[Diagno
         return [], found
     if not isinstance(data, list):
         line, col = doc.position(base)
-        return [], [*found, Diagnostic(shown, line, col, "SCH001", Severity.ERROR,
-                                       "the bibliography must be a list of CSL items (or `references:` with one)")]
+        return [], [
+            *found,
+            Diagnostic(
+                shown,
+                line,
+                col,
+                "SCH001",
+                Severity.ERROR,
+                "the bibliography must be a list of CSL items (or `references:` with one)",
+            ),
+        ]
     found += validate(data, doc, "references", shown, lines, pointer="/$defs/item_list", base=base)
     return _records(data, doc, shown, base, found)
 
 
-def _records(items: list[Any], doc: YamlDoc, shown: str, base: tuple[str | int, ...],
-             diags: list[Diagnostic]) -> tuple[list[Reference], list[Diagnostic]]:
+def _records(
+    items: list[Any], doc: YamlDoc, shown: str, base: tuple[str | int, ...], diags: list[Diagnostic]
+) -> tuple[list[Reference], list[Diagnostic]]:
     refs: list[Reference] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -59,18 +78,34 @@ def _records(items: list[Any], doc: YamlDoc, shown: str, base: tuple[str | int, 
         line, col = doc.position((*base, index, "id"))
         key = item["id"]
         if key in seen:
-            diags.append(Diagnostic(shown, line, col, "CIT003", Severity.ERROR,
-                                    f"duplicate reference id `{key}` (first on line {seen[key]})",
-                                    "give each entry a unique id"))
+            diags.append(
+                Diagnostic(
+                    shown,
+                    line,
+                    col,
+                    "CIT003",
+                    Severity.ERROR,
+                    f"duplicate reference id `{key}` (first on line {seen[key]})",
+                    "give each entry a unique id",
+                )
+            )
             continue
         seen[key] = line
         missing = [f for f in ("type", "issued") if f not in item]
         if not any(f in item for f in ("author", "editor", "title")):
             missing.append("author, editor or title")
         if missing:
-            diags.append(Diagnostic(shown, line, col, "CIT004", Severity.ERROR,
-                                    f"reference `{key}` lacks {', '.join(missing)}",
-                                    "an author-date citation needs a type, an issued date and an author or title"))
+            diags.append(
+                Diagnostic(
+                    shown,
+                    line,
+                    col,
+                    "CIT004",
+                    Severity.ERROR,
+                    f"reference `{key}` lacks {', '.join(missing)}",
+                    "an author-date citation needs a type, an issued date and an author or title",
+                )
+            )
         refs.append(Reference(key, item, shown, line, col))
     return refs, diags
 
@@ -82,8 +117,17 @@ def _from_bibtex(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Refe
         items = json.loads(pypandoc.convert_text(text, "csljson", format="bibtex"))
     except (RuntimeError, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "conversion failed"
-        return [], [Diagnostic(shown, 1, 1, "CIT006", Severity.ERROR, f"pandoc cannot read this BibTeX: {first}",
-                               "check the entry named in the message, or use CSL YAML")]
+        return [], [
+            Diagnostic(
+                shown,
+                1,
+                1,
+                "CIT006",
+                Severity.ERROR,
+                f"pandoc cannot read this BibTeX: {first}",
+                "check the entry named in the message, or use CSL YAML",
+            )
+        ]
     doc = YamlDoc(items)
     for index, item in enumerate(items):
         pattern = re.compile(r"@\w+\s*[{(]\s*" + re.escape(str(item.get("id", ""))) + r"\s*,")

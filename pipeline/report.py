@@ -19,65 +19,115 @@ def text(diagnostics: list[Diagnostic], style: Style) -> str:
     blocks = []
     for d in diagnostics:
         name = REGISTRY[d.code].name if d.code in REGISTRY else ""
-        head = (style(f"{d.path}:{d.line}:{d.col}:", bold=True) + " "
-                + style(f"{d.code}", fg=_COLOURS.get(d.severity), bold=True)
-                + style(f" [{d.severity.value}]", fg=_COLOURS.get(d.severity)) + f" {d.message}"
-                + style(f" ({name})", dim=True))
+        head = (
+            style(f"{d.path}:{d.line}:{d.col}:", bold=True)
+            + " "
+            + style(f"{d.code}", fg=_COLOURS.get(d.severity), bold=True)
+            + style(f" [{d.severity.value}]", fg=_COLOURS.get(d.severity))
+            + f" {d.message}"
+            + style(f" ({name})", dim=True)
+        )
         lines = [head]
         if d.source_line:
             gutter = str(d.line)
             pad = " " * len(gutter)
             shown = d.source_line.expandtabs(4)
             caret_at = len(d.source_line[: max(d.col - 1, 0)].expandtabs(4))
-            lines += [style(f"{pad} |", fg="blue"), style(f"{gutter} |", fg="blue") + f" {shown}",
-                      style(f"{pad} |", fg="blue") + " " * (caret_at + 1) + style("^", fg=_COLOURS.get(d.severity), bold=True)]
+            lines += [
+                style(f"{pad} |", fg="blue"),
+                style(f"{gutter} |", fg="blue") + f" {shown}",
+                style(f"{pad} |", fg="blue")
+                + " " * (caret_at + 1)
+                + style("^", fg=_COLOURS.get(d.severity), bold=True),
+            ]
         if d.hint:
             lines.append(style("  = help: ", fg="blue", bold=True) + d.hint)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def summary(diagnostics: list[Diagnostic], files: int) -> str:
+def summary(diagnostics: list[Diagnostic]) -> str:
     errors, warnings = count(diagnostics, Severity.ERROR), count(diagnostics, Severity.WARNING)
     if not errors and not warnings:
-        return f"All checks passed: {files} file{'s' if files != 1 else ''}, no problems."
-    return (f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} warning{'s' if warnings != 1 else ''}"
-            f" in {files} file{'s' if files != 1 else ''}.")
+        return "All checks passed."
+    files = len({d.path for d in diagnostics})
+    return (
+        f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} warning{'s' if warnings != 1 else ''}"
+        f" in {files} file{'s' if files != 1 else ''}."
+    )
 
 
 def as_json(diagnostics: list[Diagnostic]) -> str:
-    return json.dumps([{
-        "path": d.path, "line": d.line, "column": d.col, "code": d.code,
-        "name": REGISTRY[d.code].name if d.code in REGISTRY else "", "severity": d.severity.value,
-        "message": d.message, "hint": d.hint,
-    } for d in diagnostics], indent=2, ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        [
+            {
+                "path": d.path,
+                "line": d.line,
+                "column": d.col,
+                "code": d.code,
+                "name": REGISTRY[d.code].name if d.code in REGISTRY else "",
+                "severity": d.severity.value,
+                "message": d.message,
+                "hint": d.hint,
+            }
+            for d in diagnostics
+        ],
+        indent=2,
+        ensure_ascii=False,
+        sort_keys=True,
+    )
 
 
 def sarif(diagnostics: list[Diagnostic]) -> str:
     """SARIF 2.1.0, for code-scanning dashboards."""
     used = sorted({d.code for d in diagnostics})
-    rules = [{
-        "id": code, "name": REGISTRY[code].name,
-        "shortDescription": {"text": REGISTRY[code].what},
-        "fullDescription": {"text": REGISTRY[code].why},
-        "help": {"text": REGISTRY[code].fix},
-        "defaultConfiguration": {"level": _sarif_level(REGISTRY[code].severity)},
-        "helpUri": f"docs/diagnostics.md#{code.lower()}-{REGISTRY[code].name}",
-    } for code in used if code in REGISTRY]
+    rules = [
+        {
+            "id": code,
+            "name": REGISTRY[code].name,
+            "shortDescription": {"text": REGISTRY[code].what},
+            "fullDescription": {"text": REGISTRY[code].why},
+            "help": {"text": REGISTRY[code].fix},
+            "defaultConfiguration": {"level": _sarif_level(REGISTRY[code].severity)},
+            "helpUri": f"docs/diagnostics.md#{code.lower()}-{REGISTRY[code].name}",
+        }
+        for code in used
+        if code in REGISTRY
+    ]
     index = {code: i for i, code in enumerate(used)}
-    results = [{
-        "ruleId": d.code, "ruleIndex": index[d.code], "level": _sarif_level(d.severity),
-        "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": d.path.replace("\\", "/")},
-            "region": {"startLine": d.line, "startColumn": d.col},
-        }}],
-    } for d in diagnostics]
+    results = [
+        {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _sarif_level(d.severity),
+            "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": d.path.replace("\\", "/")},
+                        "region": {"startLine": d.line, "startColumn": d.col},
+                    }
+                }
+            ],
+        }
+        for d in diagnostics
+    ]
     log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "handbook", "version": __version__,
-                                      "informationUri": "docs/diagnostics.md", "rules": rules}},
-                  "results": results}],
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "handbook",
+                        "version": __version__,
+                        "informationUri": "docs/diagnostics.md",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False, sort_keys=True)
 
@@ -88,6 +138,7 @@ def _sarif_level(severity: Severity) -> str:
 
 def github(diagnostics: list[Diagnostic]) -> str:
     """GitHub Actions workflow commands: one annotation per diagnostic."""
+
     def esc(value: str, prop: bool = False) -> str:
         value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return value.replace(":", "%3A").replace(",", "%2C") if prop else value
@@ -97,4 +148,5 @@ def github(diagnostics: list[Diagnostic]) -> str:
         f"::{kind.get(d.severity, 'notice')} file={esc(d.path, True)},line={d.line},col={d.col},"
         f"title={esc(d.code + ' ' + (REGISTRY[d.code].name if d.code in REGISTRY else ''), True)}::"
         + esc(d.message + (f" — {d.hint}" if d.hint else ""))
-        for d in diagnostics)
+        for d in diagnostics
+    )

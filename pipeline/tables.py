@@ -42,7 +42,9 @@ def tables(page: Page, book: Book) -> Iterator[Table]:
         if token.type != "table_open":
             index += 1
             continue
-        start, rows, cells, row_line = index, [], [], 0
+        start, row_line = index, 0
+        rows: list[tuple[tuple[str, ...], int]] = []
+        cells: list[str] = []
         while index < len(tokens) and tokens[index].type != "table_close":
             current = tokens[index]
             if current.type == "tr_open":
@@ -67,7 +69,11 @@ def rubric_scale(columns: tuple[str, ...], page_scale: Scale | None, scales: dic
     candidates = [page_scale] if page_scale else []
     candidates += [s for _id, s in sorted(scales.items()) if s is not page_scale]
     for scale in candidates:
-        near = sum(1 for c in columns if difflib.get_close_matches(c, scale.labels, n=1, cutoff=0.75))
+        if columns == scale.labels:
+            return scale
+    for scale in candidates:
+        labels = set(scale.labels)
+        near = sum(1 for c in columns if c in labels or difflib.get_close_matches(c, scale.labels, n=1, cutoff=0.75))
         if near * 2 >= len(columns) and near >= 2:
             return scale
     return None
@@ -76,11 +82,15 @@ def rubric_scale(columns: tuple[str, ...], page_scale: Scale | None, scales: dic
 def split_row(line: str) -> list[str]:
     """Cells of a GFM table source line: unescaped pipes outside code spans separate cells."""
     text = line.strip()
-    cells, current, in_code, i = [], "", False, 0
+    if "`" not in text and "\\" not in text:  # the common case: every pipe separates
+        parts = text.split("|")
+        return parts[1 if text.startswith("|") else 0 : -1 if text.endswith("|") and len(text) > 1 else None]
+    cells: list[str] = []
+    current, in_code, i = "", False, 0
     while i < len(text):
         char = text[i]
         if char == "\\" and i + 1 < len(text):
-            current += text[i:i + 2]
+            current += text[i : i + 2]
             i += 2
             continue
         if char == "`":

@@ -37,8 +37,16 @@ def _validator(name: str, pointer: str = "") -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(target, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
-def validate(data: Any, doc: YamlDoc, name: str, display: str, lines: Sequence[str], line_offset: int = 0,
-             pointer: str = "", base: tuple[str | int, ...] = ()) -> list[Diagnostic]:
+def validate(
+    data: Any,
+    doc: YamlDoc,
+    name: str,
+    display: str,
+    lines: Sequence[str],
+    line_offset: int = 0,
+    pointer: str = "",
+    base: tuple[str | int, ...] = (),
+) -> list[Diagnostic]:
     """Every schema violation of ``data`` against schema ``name``, each at its key's line and column."""
     out: list[Diagnostic] = []
     for error in _validator(name, pointer).iter_errors(data):
@@ -46,8 +54,9 @@ def validate(data: Any, doc: YamlDoc, name: str, display: str, lines: Sequence[s
     return out
 
 
-def _diagnose(error: ValidationError, doc: YamlDoc, display: str, lines: Sequence[str], offset: int,
-              base: tuple[str | int, ...]) -> Iterator[Diagnostic]:
+def _diagnose(
+    error: ValidationError, doc: YamlDoc, display: str, lines: Sequence[str], offset: int, base: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     if error.validator in ("oneOf", "anyOf") and error.context:
         error = best_match(error.context)
     path = (*base, *error.absolute_path)
@@ -60,7 +69,8 @@ def _diagnose(error: ValidationError, doc: YamlDoc, display: str, lines: Sequenc
 
     where = _dotted(path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = list(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        known = list(schema.get("properties", {}))
         for key in error.instance:
             if key in known:
                 continue
@@ -70,13 +80,18 @@ def _diagnose(error: ValidationError, doc: YamlDoc, display: str, lines: Sequenc
         return
     if error.validator == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
-        yield at(path, "SCH001", f"missing required key `{missing}`" + (f" in {where}" if where else ""),
-                 f"add `{missing}:`", key=bool(path))
+        yield at(
+            path,
+            "SCH001",
+            f"missing required key `{missing}`" + (f" in {where}" if where else ""),
+            f"add `{missing}:`",
+            key=bool(path),
+        )
         return
     description = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
     hint = description if description else ""
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        allowed = ", ".join(str(v) for v in error.validator_value) if isinstance(error.validator_value, list) else ""
         hint = f"allowed values: {allowed}"
     yield at(path, "SCH001", f"{where or 'document'}: {_message(error)}", hint, key=False)
 

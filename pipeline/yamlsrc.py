@@ -64,8 +64,15 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
         ctx = f" {exc.context}" if exc.context else ""
-        return None, [diag("FM003", f"YAML syntax error: {problem}{ctx}", line, col,
-                           "quote values that contain ': ' or start with a special character")]
+        return None, [
+            diag(
+                "FM003",
+                f"YAML syntax error: {problem}{ctx}",
+                line,
+                col,
+                "quote values that contain ': ' or start with a special character",
+            )
+        ]
     except yaml.YAMLError as exc:
         return None, [diag("FM003", f"YAML error: {exc}", 1, 1)]
     except RecursionError:
@@ -89,28 +96,48 @@ class _Builder:
 
     def diagnostics(self, diag: Any) -> Iterator[Diagnostic]:
         for key, line, col, first in self.duplicates:
-            yield diag("FM004", f"duplicate key `{key}` (first defined on line {first})", line, col,
-                       "YAML keeps only the last value; remove one of them")
+            yield diag(
+                "FM004",
+                f"duplicate key `{key}` (first defined on line {first})",
+                line,
+                col,
+                "YAML keeps only the last value; remove one of them",
+            )
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.nodes += 1
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if self.nodes > MAX_NODES:
-            raise _Fault("FM007", f"YAML expands to more than {MAX_NODES:,} values (an alias bomb?)", line, col,
-                         "write the values out instead of repeating aliases")
+            raise _Fault(
+                "FM007",
+                f"YAML expands to more than {MAX_NODES:,} values (an alias bomb?)",
+                line,
+                col,
+                "write the values out instead of repeating aliases",
+            )
         if depth > MAX_DEPTH:
             raise _Fault("FM008", f"YAML nesting deeper than {MAX_DEPTH} levels", line, col, "flatten the structure")
         if node.tag not in _PLAIN_TAGS:
-            raise _Fault("FM006", f"YAML tag `{node.tag}` is not allowed", line, col,
-                         "remove the tag; source files hold plain values only")
+            raise _Fault(
+                "FM006",
+                f"YAML tag `{node.tag}` is not allowed",
+                line,
+                col,
+                "remove the tag; source files hold plain values only",
+            )
         self.doc.values.setdefault(path, (line, col))
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _CORE + "merge":
-                    raise _Fault("FM006", "YAML merge keys (`<<`) are not allowed", key_node.start_mark.line + 1,
-                                 key_node.start_mark.column + 1, "write the keys out")
+                    raise _Fault(
+                        "FM006",
+                        "YAML merge keys (`<<`) are not allowed",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        "write the keys out",
+                    )
                 key = self.build(key_node, (*path, "<key>"), depth + 1)
                 key = str(key) if not isinstance(key, str) else key
                 kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
@@ -127,7 +154,7 @@ class _Builder:
 
 def _scalar(node: yaml.Node) -> Any:
     value = str(node.value)
-    tag = node.tag[len(_CORE):] if node.tag.startswith(_CORE) else "str"
+    tag = node.tag[len(_CORE) :] if node.tag.startswith(_CORE) else "str"
     if tag in ("str", "timestamp"):
         return value  # dates stay ISO strings: JSON-compatible and exact
     return yaml.SafeLoader.yaml_constructors[node.tag](_CONSTRUCTOR, node)

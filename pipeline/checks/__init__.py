@@ -1,9 +1,14 @@
-"""The ordered check chain, and the context every check receives."""
+"""The check chain: page-local checks, then book-level checks over small per-page facts.
+
+Page checks need one parsed page plus the manifest and references, so they can run in worker
+processes right after parsing; book checks (unused references, cross-page links, table kinds)
+need only the PageFacts every page leaves behind.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
@@ -11,19 +16,57 @@ from pipeline.codes import default_severity
 from pipeline.diagnostics import Diagnostic
 from pipeline.model import Book, Page
 
+Suppressions = tuple[tuple[frozenset[str], int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """A link to another page (and anchor), resolved once every page has been parsed."""
+
+    display: str
+    line: int
+    col: int
+    source_line: str
+    page: str
+    fragment: str
+    written: str
+
+
+@dataclass(frozen=True, slots=True)
+class TableFacts:
+    kind: str
+    header: tuple[str, ...]
+    line: int
+    source_line: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What book-level checks need to know of a page."""
+
+    id: str
+    display: str
+    anchors: frozenset[str]
+    cited: frozenset[str]
+    tables: tuple[TableFacts, ...]
+    links: tuple[PageLink, ...]
+    suppressions: Suppressions
+
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What checks share: the book and helpers to make diagnostics at page positions."""
+    """What checks share: the book (possibly only some of its pages) and a diagnostic maker."""
 
     book: Book
+    memo: dict[tuple[str, str], object] = field(default_factory=dict)
 
     def at(self, page: Page, line: int, col: int, code: str, message: str, hint: str = "") -> Diagnostic:
         return finding(page.source.display, line, col, code, message, hint, page.source.line(line))
 
 
-def finding(path: str, line: int, col: int, code: str, message: str, hint: str = "",
-            source_line: str = "") -> Diagnostic:
+def finding(
+    path: str, line: int, col: int, code: str, message: str, hint: str = "", source_line: str = ""
+) -> Diagnostic:
     """A diagnostic with its code's default severity (the manifest may override it later)."""
     return Diagnostic(path, line, col, code, default_severity(code), message, hint, source_line)
 
@@ -45,26 +88,58 @@ def inline_blocks(page: Page) -> Iterator[tuple[Token, bool]]:
             yield token, in_table
 
 
-Check = Callable[[Book, Context], Iterator[Diagnostic]]
+PageCheck = Callable[[Page, Context], Iterator[Diagnostic]]
+BookCheck = Callable[[list[PageFacts], Context], Iterator[Diagnostic]]
 
 
-def all_checks() -> tuple[Check, ...]:
-    """The check chain, in order (one module per concern)."""
+def page_checks() -> tuple[PageCheck, ...]:
+    """Page-local checks, in order (one module per concern)."""
     from pipeline.checks import citations, claims, links, tables, vocabulary
 
-    return (citations.check, tables.check, links.check, vocabulary.check, claims.check)
+    return (citations.check_page, tables.check_page, links.check_page, vocabulary.check_page, claims.check_page)
+
+
+def book_checks() -> tuple[BookCheck, ...]:
+    from pipeline.checks import citations, links, tables
+
+    return (citations.check_book, tables.check_book, links.check_book)
+
+
+def check_page(page: Page, ctx: Context) -> tuple[list[Diagnostic], PageFacts]:
+    """Every page-local finding (suppressions applied) and the page's facts."""
+    from pipeline.checks import links, tables
+
+    found = [d for check in page_checks() for d in check(page, ctx)]
+    facts = PageFacts(
+        page.id,
+        page.source.display,
+        frozenset(h.anchor for h in page.headings),
+        frozenset(c.key for c in page.citations),
+        tuple(TableFacts(t.kind, t.header, t.line, page.source.line(t.line)) for t in tables.page_tables(page, ctx)),
+        tuple(links.cross_page(page)),
+        page.suppressions,
+    )
+    return [d for d in found if not suppressed(page.suppressions, d)], facts
+
+
+def check_facts(facts: list[PageFacts], ctx: Context) -> list[Diagnostic]:
+    """Book-level findings, with each page's suppressions applied."""
+    ranges = {f.display: f.suppressions for f in facts}
+    found = [d for check in book_checks() for d in check(facts, ctx)]
+    return [d for d in found if not suppressed(ranges.get(d.path, ()), d)]
 
 
 def run_checks(book: Book) -> list[Diagnostic]:
-    """Run every check and drop findings suppressed by a `<!-- handbook: ignore CODE -->` comment."""
+    """All checks on a fully parsed book, in this process."""
     ctx = Context(book)
-    found = [d for check in all_checks() for d in check(book, ctx)]
-    return [d for d in found if not suppressed(book, d)]
-
-
-def suppressed(book: Book, diag: Diagnostic) -> bool:
+    diags: list[Diagnostic] = []
+    facts: list[PageFacts] = []
     for page in book.pages:
-        if page.source.display != diag.path:
-            continue
-        return any(diag.code in codes and first <= diag.line <= last for codes, first, last in page.suppressions)
-    return False
+        found, page_facts = check_page(page, ctx)
+        diags += found
+        facts.append(page_facts)
+    return diags + check_facts(facts, ctx)
+
+
+def suppressed(ranges: Suppressions, diag: Diagnostic) -> bool:
+    return any(diag.code in codes and first <= diag.line <= last for codes, first, last in ranges)

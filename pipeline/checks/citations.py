@@ -6,34 +6,48 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from pipeline.checks import Context, block_line, finding, inline_blocks
+from pipeline.checks import Context, PageFacts, block_line, finding, inline_blocks
 from pipeline.diagnostics import Diagnostic
-from pipeline.model import Book, Page
+from pipeline.model import Page
 from pipeline.parse import locate
 
 # "(Stack Overflow, 2025)", "(38%, per BCG, 2025)", "(Smith et al., 2024a)"
 _HANDWRITTEN = re.compile(
-    r"\((?:[^()]*?,\s*)?(?:per|see|e\.g\.,?)?\s*([A-Z][\w&/.' -]{1,60}?),\s*((?:19|20)\d{2}[a-z]?)\)")
+    r"\((?:[^()]*?,\s*)?(?:per|see|e\.g\.,?)?\s*([A-Z][\w&/.' -]{1,60}?),\s*((?:19|20)\d{2}[a-z]?)\)"
+)
 
 
-def check(book: Book, ctx: Context) -> Iterator[Diagnostic]:
-    known = sorted(ref.id for ref in book.references)
-    known_set = set(known)
-    cited: set[str] = set()
-    for page in book.pages:
-        for citation in page.citations:
-            cited.add(citation.key)
-            if citation.key in known_set:
-                continue
-            close = difflib.get_close_matches(citation.key, known, n=1, cutoff=0.6)
-            hint = f"did you mean `@{close[0]}`?" if close else "add the entry to the bibliography"
-            yield ctx.at(page, citation.line, citation.col, "CIT001",
-                         f"citation key `@{citation.key}` is not in the bibliography", hint)
-        yield from _handwritten(page, ctx)
-    for ref in book.references:
+def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
+    known = ctx.book.references
+    keys = {ref.id for ref in known}
+    for citation in page.citations:
+        if citation.key in keys:
+            continue
+        close = difflib.get_close_matches(citation.key, sorted(keys), n=1, cutoff=0.6)
+        hint = f"did you mean `@{close[0]}`?" if close else "add the entry to the bibliography"
+        yield ctx.at(
+            page,
+            citation.line,
+            citation.col,
+            "CIT001",
+            f"citation key `@{citation.key}` is not in the bibliography",
+            hint,
+        )
+    yield from _handwritten(page, ctx)
+
+
+def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
+    cited = set().union(*(f.cited for f in facts)) if facts else set()
+    for ref in ctx.book.references:
         if ref.id not in cited:
-            yield finding(ref.display, ref.line, ref.col, "CIT002", f"reference `{ref.id}` is never cited",
-                          f"cite it as [@{ref.id}] or remove it")
+            yield finding(
+                ref.display,
+                ref.line,
+                ref.col,
+                "CIT002",
+                f"reference `{ref.id}` is never cited",
+                f"cite it as [@{ref.id}] or remove it",
+            )
 
 
 def _handwritten(page: Page, ctx: Context) -> Iterator[Diagnostic]:
@@ -45,5 +59,11 @@ def _handwritten(page: Page, ctx: Context) -> Iterator[Diagnostic]:
             for match in _HANDWRITTEN.finditer(child.content):
                 pos = max(token.content.find(match.group(0)), 0)
                 line, col = locate(lines, block_line(page, token), token.content, pos, match.group(0))
-                yield ctx.at(page, line, col, "CIT005", f"hand-written citation `{match.group(0)}`",
-                             f"write it as [@key] with an entry for {match.group(1)}, {match.group(2)}")
+                yield ctx.at(
+                    page,
+                    line,
+                    col,
+                    "CIT005",
+                    f"hand-written citation `{match.group(0)}`",
+                    f"write it as [@key] with an entry for {match.group(1)}, {match.group(2)}",
+                )

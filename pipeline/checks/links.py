@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it.token import Token
 
-from pipeline.checks import Context, block_line
+from pipeline.checks import Context, PageFacts, PageLink, block_line, finding
 from pipeline.diagnostics import Diagnostic
 from pipeline.model import Book, Page
 
@@ -29,73 +29,128 @@ def links(page: Page) -> Iterator[tuple[Token, Token, str, bool]]:
                 yield token, child, str(child.attrGet("src") or ""), True
 
 
-def check(book: Book, ctx: Context) -> Iterator[Diagnostic]:
-    anchors = {page.id: {h.anchor for h in page.headings} for page in book.pages}
+def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
+    book = ctx.book
     declared = book.manifest.framework_pages
     declared_urls = {fp.url for fp in declared.values() if fp.url}
-    for page in book.pages:
-        for inline, _link, target, image in links(page):
-            line, col = _position(page, inline, target)
+    anchors = {h.anchor for h in page.headings}
+    for inline, _link, target, image in links(page):
+        line, col = _position(page, inline, target)
 
-            def diag(code: str, message: str, hint: str, line: int = line, col: int = col) -> Diagnostic:
-                return ctx.at(page, line, col, code, message, hint)
+        def diag(code: str, message: str, hint: str, line: int = line, col: int = col) -> Diagnostic:
+            return ctx.at(page, line, col, code, message, hint)
 
-            parts = urlsplit(target)
-            if parts.scheme in ("http", "https"):
-                if image:
-                    yield diag("LNK003", f"remote image `{target}` is never fetched",
-                               "download it into source/assets/ and link it relatively")
-                elif target not in declared_urls:
-                    yield diag("LNK005", f"outside link `{target}` is not declared in handbook.yaml",
-                               "declare it under `framework_pages` with an id, title and url")
-                continue
-            if parts.scheme == "framework":
-                if parts.path not in declared:
-                    close = difflib.get_close_matches(parts.path, sorted(declared), n=1)
-                    yield diag("LNK005", f"framework page `{parts.path}` is not declared in handbook.yaml",
-                               f"did you mean `framework:{close[0]}`?" if close
-                               else "declare it under `framework_pages` with an id and title")
-                continue
-            if parts.scheme or parts.netloc:
-                continue  # mailto:, tel: … are the reader's business
+        parts = urlsplit(target)
+        if parts.scheme in ("http", "https"):
+            if image:
+                yield diag(
+                    "LNK003",
+                    f"remote image `{target}` is never fetched",
+                    "download it into source/assets/ and link it relatively",
+                )
+            elif target not in declared_urls:
+                yield diag(
+                    "LNK005",
+                    f"outside link `{target}` is not declared in handbook.yaml",
+                    "declare it under `framework_pages` with an id, title and url",
+                )
+        elif parts.scheme == "framework":
+            if parts.path not in declared:
+                close = difflib.get_close_matches(parts.path, sorted(declared), n=1)
+                yield diag(
+                    "LNK005",
+                    f"framework page `{parts.path}` is not declared in handbook.yaml",
+                    f"did you mean `framework:{close[0]}`?"
+                    if close
+                    else "declare it under `framework_pages` with an id and title",
+                )
+        elif not parts.scheme and not parts.netloc:  # mailto:, tel: … are the reader's business
             yield from _local(book, page, parts.path, parts.fragment, image, anchors, diag)
 
 
-def _local(book: Book, page: Page, path: str, fragment: str, image: bool,
-           anchors: dict[str, set[str]], diag: Report) -> Iterator[Diagnostic]:
+def _local(
+    book: Book, page: Page, path: str, fragment: str, image: bool, anchors: set[str], diag: Report
+) -> Iterator[Diagnostic]:
+    resolved = _resolve(path)
+    if resolved is None:  # same-page anchor
+        if fragment and fragment not in anchors:
+            yield _anchor(diag, fragment, anchors, page.id)
+    elif resolved.startswith("/"):
+        yield diag("LNK004", f"absolute path `{path}`", "link relative to the page, e.g. ../assets/x.png")
+    elif resolved == ".." or resolved.startswith("../"):
+        yield diag(
+            "LNK004",
+            f"`{path}` points outside the source folder",
+            "copy the file into source/assets/ and link it from there",
+        )
+    elif _page_id(resolved) is None and resolved not in book.assets:
+        yield diag(
+            "LNK003",
+            f"{'image' if image else 'file'} `{path}` does not exist (looked for source/{resolved})",
+            "add the file under source/assets/ and link it relative to the page",
+        )
+
+
+def _resolve(path: str) -> str | None:
+    """Source-relative POSIX path of a page-relative link; None for a same-page anchor."""
     path = unquote(path)
     if not path:
-        if fragment and fragment not in anchors[page.id]:
-            yield _anchor(diag, fragment, anchors[page.id], page.id)
-        return
+        return None
     if path.startswith("/"):
-        yield diag("LNK004", f"absolute path `{path}`", "link relative to the page, e.g. ../assets/x.png")
-        return
-    resolved = posixpath.normpath(posixpath.join("pages", path))
-    if resolved.startswith("../") or resolved == "..":
-        yield diag("LNK004", f"`{path}` points outside the source folder",
-                   "copy the file into source/assets/ and link it from there")
-        return
+        return path
+    return posixpath.normpath(posixpath.join("pages", path))
+
+
+def _page_id(resolved: str) -> str | None:
     if resolved.startswith("pages/") and resolved.endswith(".md"):
-        target = resolved[len("pages/"):-3]
-        if target == HOME and book.page(HOME) is None:
-            return
-        if target not in anchors:
-            close = difflib.get_close_matches(target, sorted(anchors), n=1)
-            yield diag("LNK001", f"no page `{path}` in this handbook",
-                       f"did you mean `{close[0]}.md`?" if close else "link an existing page, or index.md for home")
-        elif fragment and fragment not in anchors[target]:
-            yield _anchor(diag, fragment, anchors[target], target)
-        return
-    if resolved not in book.assets:
-        yield diag("LNK003", f"{'image' if image else 'file'} `{path}` does not exist (looked for source/{resolved})",
-                   "add the file under source/assets/ and link it relative to the page")
+        return resolved[len("pages/") : -3]
+    return None
+
+
+def cross_page(page: Page) -> Iterator[PageLink]:
+    """Links to other pages, to be checked once every page's anchors are known."""
+    for inline, _link, target, _image in links(page):
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc:
+            continue
+        resolved = _resolve(parts.path)
+        target_id = _page_id(resolved) if resolved else None
+        if target_id is None:
+            continue
+        line, col = _position(page, inline, target)
+        yield PageLink(
+            page.source.display, line, col, page.source.line(line), target_id, parts.fragment, unquote(parts.path)
+        )
+
+
+def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
+    anchors = {f.id: f.anchors for f in facts}
+    for page in facts:
+        for link in page.links:
+
+            def diag(code: str, message: str, hint: str, link: PageLink = link) -> Diagnostic:
+                return finding(link.display, link.line, link.col, code, message, hint, link.source_line)
+
+            if link.page == HOME and HOME not in anchors:
+                continue
+            if link.page not in anchors:
+                close = difflib.get_close_matches(link.page, sorted(anchors), n=1)
+                yield diag(
+                    "LNK001",
+                    f"no page `{link.written}` in this handbook",
+                    f"did you mean `{close[0]}.md`?" if close else "link an existing page, or index.md for home",
+                )
+            elif link.fragment and link.fragment not in anchors[link.page]:
+                yield _anchor(diag, link.fragment, set(anchors[link.page]), link.page)
 
 
 def _anchor(diag: Report, fragment: str, known: set[str], page_id: str) -> Diagnostic:
     close = difflib.get_close_matches(fragment, sorted(known), n=1)
-    return diag("LNK002", f"no heading `#{fragment}` on page `{page_id}`",
-                f"did you mean `#{close[0]}`?" if close else "link the anchor of an existing heading")
+    return diag(
+        "LNK002",
+        f"no heading `#{fragment}` on page `{page_id}`",
+        f"did you mean `#{close[0]}`?" if close else "link the anchor of an existing heading",
+    )
 
 
 def _position(page: Page, inline: Token, target: str) -> tuple[int, int]:

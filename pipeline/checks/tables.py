@@ -4,46 +4,78 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from pipeline.checks import Context
+
+from pipeline.checks import Context, PageFacts, TableFacts, finding
 from pipeline.diagnostics import Diagnostic
-from pipeline.model import Book, Scale
+from pipeline.model import Page, Scale
 from pipeline.tables import Table, split_row, tables
 
 
-def check(book: Book, ctx: Context) -> Iterator[Diagnostic]:
-    first_of_kind: dict[str, Table] = {}
-    for page in book.pages:
-        for table in tables(page, book):
-            yield from _cells(table, ctx)
-            if table.scale is not None:
-                yield from _rubric(table, table.scale, ctx)
-            if table.kind:
-                first = first_of_kind.setdefault(table.kind, table)
-                if first.header != table.header:
-                    yield ctx.at(page, table.line, 1, "TBL004",
-                                 f"this `{table.kind}` table's header differs from the one at "
-                                 f"{first.page.source.display}:{first.line}",
-                                 "expected | " + " | ".join(first.header) + " |")
+def page_tables(page: Page, ctx: Context) -> list[Table]:
+    """The page's tables, read once per check run."""
+    key = ("tables", page.id)
+    if key not in ctx.memo:
+        ctx.memo[key] = list(tables(page, ctx.book))
+    found = ctx.memo[key]
+    assert isinstance(found, list)
+    return found
+
+
+def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
+    for table in page_tables(page, ctx):
+        yield from _cells(table, ctx)
+        if table.scale is not None:
+            yield from _rubric(table, table.scale, ctx)
+
+
+def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
+    first_of_kind: dict[str, tuple[PageFacts, TableFacts]] = {}
+    for page in facts:
+        for table in page.tables:
+            if not table.kind:
+                continue
+            first_page, first = first_of_kind.setdefault(table.kind, (page, table))
+            if first.header != table.header:
+                yield finding(
+                    page.display,
+                    table.line,
+                    1,
+                    "TBL004",
+                    f"this `{table.kind}` table's header differs from the one at {first_page.display}:{first.line}",
+                    "expected | " + " | ".join(first.header) + " |",
+                    table.source_line,
+                )
 
 
 def _cells(table: Table, ctx: Context) -> Iterator[Diagnostic]:
     page = table.page
     width = len(split_row(page.source.line(table.line)))
-    for cells, line in table.rows:
+    for _cells_md, line in table.rows:
         source = page.source.line(line)
         actual = split_row(source)
         if len(actual) != width:
             what = "more" if len(actual) > width else "fewer"
-            yield ctx.at(page, line, 1, "TBL001",
-                         f"row has {len(actual)} cells, {what} than the header's {width}",
-                         "markdown drops extra cells and pads missing ones; escape a literal pipe as \\|")
+            yield ctx.at(
+                page,
+                line,
+                1,
+                "TBL001",
+                f"row has {len(actual)} cells, {what} than the header's {width}",
+                "markdown drops extra cells and pads missing ones; escape a literal pipe as \\|",
+            )
         column = 1
         for position, cell in enumerate(actual):
             if not cell.strip() and position < width:
                 at = source.find("|" + cell + "|", column - 1)
-                yield ctx.at(page, line, at + 2 if at >= 0 else 1, "TBL002",
-                             f"empty cell in column {position + 1} (`{table.header[position] if position < len(table.header) else ''}`)",
-                             "fill it, or write — if the blank is intended")
+                name = table.header[position] if position < len(table.header) else ""
+                yield ctx.at(
+                    page,
+                    line,
+                    at + 2 if at >= 0 else 1,
+                    "TBL002",
+                    f"empty cell in column {position + 1} (`{name}`)",
+                    "fill it, or write — if the blank is intended",
+                )
             column += len(cell) + 1
 
 
@@ -68,7 +100,11 @@ def _rubric(table: Table, scale: Scale, ctx: Context) -> Iterator[Diagnostic]:
         problems.append("levels are out of order")
     if len(set(columns)) != len(columns):
         problems.append("a level appears twice")
-    yield ctx.at(table.page, table.line, 1, "TBL003",
-                 f"rubric header does not match scale `{scale.id}`: " + "; ".join(problems or ["columns differ"]),
-                 f"expected {expected}")
-
+    yield ctx.at(
+        table.page,
+        table.line,
+        1,
+        "TBL003",
+        f"rubric header does not match scale `{scale.id}`: " + "; ".join(problems or ["columns differ"]),
+        f"expected {expected}",
+    )

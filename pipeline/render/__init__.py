@@ -16,7 +16,7 @@ class Renderer(Protocol):
 
 
 # Imported only when that format is built: WeasyPrint alone costs half a second to import.
-MODULES: dict[str, str] = {}
+MODULES: dict[str, str] = {"json": "pipeline.render.json_export"}
 
 
 def renderer(name: str) -> Renderer:

@@ -80,12 +80,15 @@ def render_citations(book: Book, cache: Path | None = None) -> Citations:
         return Citations(data["groups"], data["entries"])
     output = _pandoc(document, bibliography, style_path(book))
     by_index = {int(i): body.strip() for i, body in _GROUP.findall(output)}
-    result = Citations({source: by_index.get(i, html.escape(source)) for i, source in enumerate(groups)},
-                       {key: body for key, body in _ENTRY.findall(output)})
+    result = Citations(
+        {source: by_index.get(i, html.escape(source)) for i, source in enumerate(groups)},
+        dict(_ENTRY.findall(output)),
+    )
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps({"groups": result.groups, "entries": result.entries}, sort_keys=True),
-                          encoding="utf-8")
+        cached.write_text(
+            json.dumps({"groups": result.groups, "entries": result.entries}, sort_keys=True), encoding="utf-8"
+        )
     return result
 
 
@@ -95,8 +98,16 @@ def _pandoc(document: str, bibliography: str, csl: Path) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         bib = Path(tmp) / "references.json"
         bib.write_text(bibliography, encoding="utf-8")
-        command = [pypandoc.get_pandoc_path(), "--from=markdown", "--to=html", "--wrap=none", "--citeproc",
-                   f"--bibliography={bib}", f"--csl={csl}", "--metadata=link-citations:true"]
+        command = [
+            pypandoc.get_pandoc_path(),
+            "--from=markdown",
+            "--to=html",
+            "--wrap=none",
+            "--citeproc",
+            f"--bibliography={bib}",
+            f"--csl={csl}",
+            "--metadata=link-citations:true",
+        ]
         try:
             done = subprocess.run(command, input=document, capture_output=True, text=True, check=True, timeout=300)
         except (OSError, subprocess.SubprocessError) as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,8 +26,35 @@ from pipeline.parse import markdown
 from pipeline.render.cite import Citations
 from pipeline.tables import Table, tables
 
-SAFE_TAGS = {"a", "abbr", "b", "br", "code", "del", "details", "div", "em", "i", "img", "ins", "kbd", "mark",
-             "p", "pre", "q", "s", "small", "span", "strong", "sub", "summary", "sup", "u", "figure", "figcaption"}
+SAFE_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "br",
+    "code",
+    "del",
+    "details",
+    "div",
+    "em",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "mark",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "u",
+    "figure",
+    "figcaption",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +68,19 @@ class Links:
 
 def site_links(reference_page: str = "references.html") -> Links:
     """Links for the multi-page site: page.html#anchor, references on their own page."""
-    return Links(lambda page, fragment: f"{page}.html" + (f"#{fragment}" if fragment else ""),
-                 f"{reference_page}#ref-")
+    return Links(lambda page, fragment: f"{page}.html" + (f"#{fragment}" if fragment else ""), f"{reference_page}#ref-")
 
 
 def render_page(page: Page, book: Book, citations: Citations, links: Links) -> str:
     """The page body as HTML, wrapped in one <section> per h2."""
-    env: dict[str, Any] = {"page": page, "book": book, "citations": citations, "links": links,
-                           "section_open": False, "cells": _rubric_cells(page, book)}
+    env: dict[str, Any] = {
+        "page": page,
+        "book": book,
+        "citations": citations,
+        "links": links,
+        "section_open": False,
+        "cells": _rubric_cells(page, book),
+    }
     renderer = _renderer()
     body = renderer.render(page.tokens, markdown().options, env)
     if env["section_open"]:
@@ -56,12 +88,40 @@ def render_page(page: Page, book: Book, citations: Citations, links: Links) -> s
     return body
 
 
+def span_renderer(page: Page, book: Book, citations: Citations, links: Links) -> Callable[[int, int], str]:
+    """A function giving the HTML of ``page.tokens[start:end]`` exactly as render_page renders it, minus the
+    <section> wrappers: for formats that address blocks one by one (the JSON export). Spans are whole
+    blocks, list items or single inline tokens."""
+    renderer, cells = _renderer(), _rubric_cells(page, book)
+
+    def render(start: int, end: int) -> str:
+        env: dict[str, Any] = {
+            "page": page,
+            "book": book,
+            "citations": citations,
+            "links": links,
+            "section_open": True,
+            "fragment": True,
+            "table": None,
+            "row": -1,
+            "column": 0,
+            "cells": {i - start: t for i, t in cells.items() if start <= i < end},
+        }
+        return renderer.render(page.tokens[start:end], markdown().options, env)
+
+    return render
+
+
 def _sanitise(fragment: str) -> str:
     import nh3
 
-    return nh3.clean(fragment, tags=SAFE_TAGS, url_schemes={"http", "https", "mailto"},
-                     attributes={"*": {"class", "title", "lang", "dir"}, "a": {"href"}, "img": {"src", "alt"},
-                                 "abbr": {"title"}}, link_rel="noopener noreferrer")
+    return nh3.clean(
+        fragment,
+        tags=SAFE_TAGS,
+        url_schemes={"http", "https", "mailto"},
+        attributes={"*": {"class", "title", "lang", "dir"}, "a": {"href"}, "img": {"src", "alt"}, "abbr": {"title"}},
+        link_rel="noopener noreferrer",
+    )
 
 
 def _rubric_cells(page: Page, book: Book) -> dict[int, Table]:
@@ -71,10 +131,12 @@ def _rubric_cells(page: Page, book: Book) -> dict[int, Table]:
 class _Renderer(RendererHTML):
     """markdown-it's HTML renderer with the project's rules."""
 
-    def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def heading_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
+    ) -> str:
         token = tokens[idx]
         out = ""
-        if token.tag in ("h1", "h2"):
+        if token.tag in ("h1", "h2") and not env.get("fragment"):
             if env["section_open"]:
                 out += "</section>\n"
             anchor = html.escape(str(token.attrGet("id") or ""))
@@ -85,48 +147,57 @@ class _Renderer(RendererHTML):
             env["section_open"] = True
         return out + self.renderToken(tokens, idx, options, env)
 
-    def heading_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def heading_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
+    ) -> str:
         anchor = html.escape(str(tokens[idx - 2].attrGet("id") or ""))
-        return (f'<a class="anchor" href="#{anchor}" aria-label="Link to this section"></a>'
-                + self.renderToken(tokens, idx, options, env))
+        return f'<a class="anchor" href="#{anchor}" aria-label="Link to this section"></a>' + self.renderToken(
+            tokens, idx, options, env
+        )
 
-    def _open_intro(self, env: dict[str, Any]) -> str:
+    def _open_intro(self, env: MutableMapping[str, Any]) -> str:
         if env["section_open"]:
             return ""
         env["section_open"] = True
         return f'<section class="hb-section" data-section="{html.escape(env["page"].id)}-intro">\n'
 
-    def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def paragraph_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
+    ) -> str:
         prefix = self._open_intro(env) if tokens[idx].level == 0 else ""
         return prefix + self.renderToken(tokens, idx, options, env)
 
-    def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         table: Table | None = env["cells"].get(idx)
         env["table"], env["column"], env["row"] = table, 0, -1
         prefix = self._open_intro(env)
         if table is None or table.scale is None:
             return prefix + '<div class="table-wrap">\n<table>\n'
-        return (prefix + f'<div class="table-wrap">\n<table class="rubric" data-rubric="{table.rubric_id}" '
-                f'data-scale="{html.escape(table.scale.id)}">\n')
+        return (
+            prefix + f'<div class="table-wrap">\n<table class="rubric" data-rubric="{table.rubric_id}" '
+            f'data-scale="{html.escape(table.scale.id)}">\n'
+        )
 
-    def table_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def table_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
+    ) -> str:
         env["table"] = None
         return "</table>\n</div>\n"
 
-    def tr_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def tr_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         env["column"] = 0
         env["row"] += 1
         if env.get("table") is not None and env["row"] > 0:
             return f'<tr data-question="q{env["row"]}">\n'
         return "<tr>\n"
 
-    def th_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def th_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         return self._cell(tokens[idx], "th", env)
 
-    def td_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def td_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         return self._cell(tokens[idx], "td", env)
 
-    def _cell(self, token: Token, tag: str, env: dict[str, Any]) -> str:
+    def _cell(self, token: Token, tag: str, env: MutableMapping[str, Any]) -> str:
         column = env.get("column", 0)
         env["column"] = column + 1
         style = token.attrGet("style")
@@ -146,11 +217,11 @@ class _Renderer(RendererHTML):
             return f"<{tag}>"
         return f'<{tag} data-level="{html.escape(level.id)}" data-label="{html.escape(level.label)}">'
 
-    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         links: Links = env["links"]
         return str(env["citations"].html(tokens[idx].content, links.reference))
 
-    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         token = tokens[idx]
         href = str(token.attrGet("href") or "")
         book: Book = env["book"]
@@ -167,7 +238,7 @@ class _Renderer(RendererHTML):
             return f'<a href="{html.escape(_local_href(href, env["links"]))}">'
         return "<a>"  # any other scheme is dropped
 
-    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         token = tokens[idx]
         src = str(token.attrGet("src") or "")
         alt = html.escape(self.renderInlineAsText(token.children or [], options, env))
@@ -178,11 +249,13 @@ class _Renderer(RendererHTML):
         extra = f' title="{html.escape(str(title))}"' if title else ""
         return f'<img src="{html.escape(env["links"].asset(resolved))}" alt="{alt}" loading="lazy"{extra}>'
 
-    def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         cleaned = _sanitise(tokens[idx].content)
         return cleaned + "\n" if cleaned.strip() else ""
 
-    def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+    def html_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
+    ) -> str:
         return ""  # an inline tag alone cannot be checked for balance; its text still renders
 
 
@@ -192,7 +265,7 @@ def _local_href(href: str, links: Links) -> str:
         return f"#{parts.fragment}" if parts.fragment else "#"
     resolved = posixpath.normpath(posixpath.join("pages", parts.path))
     if resolved.startswith("pages/") and resolved.endswith(".md"):
-        return links.page(resolved[len("pages/"):-3], parts.fragment)
+        return links.page(resolved[len("pages/") : -3], parts.fragment)
     return links.asset(resolved)
 
 
@@ -203,7 +276,8 @@ def _renderer() -> _Renderer:
     if not _RENDERER:
         renderer = _Renderer(markdown())
         # footnote rules come from the plugin, registered on the parser's own renderer
-        for name, rule in markdown().renderer.rules.items():
+        plugin_rules: dict[str, Any] = getattr(markdown().renderer, "rules", {})
+        for name, rule in plugin_rules.items():
             if name.startswith("footnote"):
                 renderer.rules[name] = rule
         _RENDERER.append(renderer)

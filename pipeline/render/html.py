@@ -1,0 +1,179 @@
+"""The HTML site renderer: index, one file per page, references and search; byte-identical, works from file://."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from pipeline.config import Config
+from pipeline.model import Book, Page
+from pipeline.render import site_pages, site_search
+from pipeline.render.cite import Citations, render_citations
+from pipeline.render.markup import Links, render_page, site_links
+
+FOLDER = "html"
+STATIC = site_pages.TEMPLATES / "static"
+STATIC_PREFIX = "_static/"
+ASSETS_DIR = "assets/"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A page body rendered by markup.py, with the assets it links and its search index entry."""
+
+    html: str
+    assets: tuple[str, ...]
+    search: str
+    rubrics: int
+
+
+@dataclass(slots=True)
+class SiteCache:
+    """What ``handbook serve`` keeps between rebuilds, keyed by content hashes; stale keys are dropped."""
+
+    bodies: dict[str, Body] = field(default_factory=dict)
+    pages: dict[str, bytes] = field(default_factory=dict)
+    citations: dict[str, Citations] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Site:
+    """The site in memory: generated files by site path, and source files copied as they are."""
+
+    files: dict[str, bytes]
+    assets: dict[str, Path]
+
+    def get(self, path: str) -> bytes | None:
+        if path in self.files:
+            return self.files[path]
+        source = self.assets.get(path)
+        return source.read_bytes() if source is not None and source.is_file() else None
+
+
+def render(book: Book, out: Path, config: Config, progress: Progress | None = None) -> list[Path]:
+    """Write the site to ``out/html``; ``progress`` hears about every hundredth page."""
+    return write(build_site(book, config, progress=progress), out / FOLDER)
+
+
+def write(site: Site, root: Path) -> list[Path]:
+    written = []
+    for rel in sorted(site.files):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(site.files[rel])
+        written.append(path)
+    for rel in sorted(site.assets):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(site.assets[rel], path)
+        written.append(path)
+    return written
+
+
+def build_site(book: Book, config: Config, cache: SiteCache | None = None, progress: Progress | None = None) -> Site:
+    """Every file of the site; with ``cache``, unchanged pages are neither rendered nor templated again."""
+    cache = cache if cache is not None else SiteCache()
+    names = site_pages.Names.of(book)
+    citations = _citations(book, config, cache)
+    digest = _digest(book.manifest.source.text, json.dumps([citations.groups, citations.entries], sort_keys=True),
+                     json.dumps(dataclasses.asdict(names), sort_keys=True))
+    links = site_links(names.references)
+    files: dict[str, bytes] = {}
+    bodies: dict[str, Body] = {}
+    pages: dict[str, bytes] = {}
+    for index, page in enumerate(book.pages):
+        body_key = _digest(digest, page.id, page.source.display, page.source.text)
+        body = cache.bodies.get(body_key) or _body(page, book, citations, links)
+        bodies[body_key] = body
+        context = site_pages.page_context(book, index, names, body.rubrics)
+        page_key = _digest(body_key, json.dumps(context, sort_keys=True, default=str))
+        files[f"{page.id}.html"] = pages[page_key] = cache.pages.get(page_key) or _page(context, body)
+        if progress and (index + 1) % 100 == 0:
+            progress(f"html: {index + 1}/{len(book.pages)} pages")
+    cache.bodies, cache.pages = bodies, pages
+    files["index.html"] = _html("index.html", site_pages.index_context(book, names))
+    files[names.search] = _html("search.html", site_pages.search_context(book, names))
+    if book.references:
+        files[names.references] = _html("references.html", site_pages.references_context(book, citations, names))
+    files[f"{STATIC_PREFIX}search-index.js"] = site_search.script(bodies[k].search for k in bodies)
+    files[f"{STATIC_PREFIX}book.js"] = _book_data(book)
+    files.update(static_files())
+    return Site(files, _assets(book, bodies.values()))
+
+
+def _digest(*parts: str) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part.encode())
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+def _citations(book: Book, config: Config, cache: SiteCache) -> Citations:
+    """Citations for the book: pandoc (or its disk cache) only when the set of citation groups changed."""
+    groups: dict[str, tuple[str, ...]] = {}
+    ordered: dict[str, None] = {}
+    for page in book.pages:
+        key = _digest(page.source.text)
+        found = cache.groups.get(key)
+        if found is None:
+            found = tuple(c.content for t in page.tokens for c in t.children or () if c.type == "citation")
+        groups[key] = found
+        ordered.update(dict.fromkeys(found))
+    cache.groups = groups
+    references = json.dumps([ref.csl for ref in book.references], sort_keys=True)
+    key = _digest(*ordered, references, book.manifest.citation_style)
+    if key not in cache.citations:
+        cache.citations = {key: render_citations(book, config.cache)}
+    return cache.citations[key]
+
+
+def _body(page: Page, book: Book, citations: Citations, links: Links) -> Body:
+    used: list[str] = []
+
+    def asset(path: str) -> str:
+        used.append(path)
+        return links.asset(path)
+
+    markup = render_page(page, book, citations, dataclasses.replace(links, asset=asset))
+    return Body(markup, tuple(used), site_search.page_entry(page, markup), markup.count("<table class=\"rubric\""))
+
+
+def _page(context: dict[str, Any], body: Body) -> bytes:
+    return _html("page.html", {**context, "body": Markup(body.html)})
+
+
+def _html(name: str, context: dict[str, Any]) -> bytes:
+    return site_pages.template(name).render(context).encode()
+
+
+def _book_data(book: Book) -> bytes:
+    """``window.HANDBOOK_BOOK``: the scales' level names, which rubric tables only show as labels."""
+    scales = {scale.id: {"name": scale.name, "levels": [{"id": lv.id, "label": lv.label, "name": lv.name}
+                                                        for lv in scale.levels]}
+              for scale in book.manifest.scales.values()}
+    data = json.dumps({"id": book.manifest.id, "scales": scales}, sort_keys=True, ensure_ascii=False)
+    return f"window.HANDBOOK_BOOK = {data};\n".encode()
+
+
+def static_files() -> dict[str, bytes]:
+    """The site's own CSS, JS and icon, shipped with the pipeline."""
+    return {f"{STATIC_PREFIX}{path.relative_to(STATIC).as_posix()}": path.read_bytes()
+            for path in sorted(STATIC.rglob("*")) if path.is_file()}
+
+
+def _assets(book: Book, bodies: Any) -> dict[str, Path]:
+    """Everything under source/assets/, plus any other source file a page links to."""
+    linked = {path for body in bodies for path in body.assets}
+    wanted = sorted(p for p in book.assets if p.startswith(ASSETS_DIR) or p in linked)
+    return {path: book.root / path for path in wanted}

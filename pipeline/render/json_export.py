@@ -1,0 +1,115 @@
+"""The JSON export: the whole handbook as one document, valid against schema/export.schema.json."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.model import Book, Page, Scale
+from pipeline.render.cite import Citations, plain, render_citations
+from pipeline.render.export_blocks import JSON, export_page
+from pipeline.render.markup import site_links
+
+SCHEMA_ID = "https://handbook-pipeline.invalid/schema/export/v1.schema.json"
+# semver: minor = fields or block types added, patch = fixes; see docs/json-export.md
+SCHEMA_VERSION = "1.0.0"
+
+
+def render(book: Book, out: Path, config: Config) -> list[Path]:
+    """Write ``json/<handbook id>.json``."""
+    target = out / "json" / f"{book.manifest.id}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(dumps(export(book, render_citations(book, config.cache))), encoding="utf-8")
+    return [target]
+
+
+def dumps(document: JSON) -> str:
+    """The canonical serialisation: sorted keys, UTF-8 text, two-space indent, final newline."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2, default=_jsonable) + "\n"
+
+
+def export(book: Book, citations: Citations) -> JSON:
+    """The export document; links inside ``html`` are those of the HTML site (relative to its root)."""
+    links = site_links()
+    pages, cited = [], []
+    for page in book.pages:
+        part = export_page(page, book, citations, links)
+        pages.append(_page(page, book, part.sections))
+        cited += part.citations
+    return {
+        "$schema": SCHEMA_ID,
+        "schema_version": SCHEMA_VERSION,
+        "handbook": _handbook(book),
+        "scales": [_scale(scale) for scale in book.manifest.scales.values()],
+        "pages": pages,
+        "citations": cited,
+        "references": _references(book, citations),
+    }
+
+
+def _handbook(book: Book) -> JSON:
+    man = book.manifest
+    return {
+        "id": man.id,
+        "title": man.title,
+        "subtitle": man.subtitle,
+        "version": man.version,
+        "language": man.language,
+        "date": man.date or None,
+        "licence": man.licence,
+        "description": man.description,
+        "keywords": list(man.keywords),
+        "authors": [{"name": a.name, "role": a.role, "email": a.email} for a in man.authors],
+    }
+
+
+def _scale(scale: Scale) -> JSON:
+    return {
+        "id": scale.id,
+        "name": scale.name,
+        "description": scale.description,
+        "levels": [
+            {"id": lv.id, "label": lv.label, "name": lv.name, "description": lv.description} for lv in scale.levels
+        ],
+    }
+
+
+def _page(page: Page, book: Book, sections: list[JSON]) -> JSON:
+    return {
+        "id": page.id,
+        "title": page.title,
+        "subtitle": str(page.meta.get("subtitle", "")),
+        "meta": page.meta,
+        "source": {"path": page.source.path.relative_to(book.root).as_posix(), "line": 1},
+        "sections": sections,
+    }
+
+
+def _references(book: Book, citations: Citations) -> list[JSON]:
+    """Every bibliography entry as CSL JSON, with its rendered entry (only cited entries are rendered)."""
+    source = Path(book.manifest.bibliography).as_posix()
+    out = []
+    for ref in book.references:
+        entry = citations.entries.get(ref.id)
+        out.append(
+            {
+                "id": ref.id,
+                "csl": ref.csl,
+                "html": entry,
+                "text": plain(entry) if entry is not None else None,
+                "source": {"path": source, "line": ref.line},
+            }
+        )
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    """YAML values JSON lacks: dates (an unquoted frontmatter date) become ISO strings."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

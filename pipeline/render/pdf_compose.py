@@ -1,0 +1,93 @@
+"""The print template filled in: the whole book, or one chunk of it, as an HTML string for WeasyPrint."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from importlib.resources import files
+
+from markupsafe import Markup
+
+from pipeline.render.pdf_document import Chapter, PrintBook, Section, generator
+from pipeline.render.pdf_fonts import fonts_css
+
+GOTO = "hb-goto:"  # a link into another chunk: a PDF destination again once the chunks are merged
+TOC_FULL_LIMIT = 400  # above this many entries the contents lists chapters only
+_HREF = re.compile(r' href="#([^"]*)"')
+
+
+@functools.cache
+def _template_text(name: str) -> str:
+    return (files("pipeline") / "templates" / "pdf" / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _environment() -> object:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(_template_text), autoescape=True,
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal, safe inside <style>: quotes, backslashes, line breaks and '<' escaped."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
+    return Markup(f'"{escaped}"')
+
+
+def compose(book: PrintBook, *, front: bool = True, chapters: Sequence[Chapter] | None = None, back: bool = True,
+            numbers: dict[str, int] | None = None, first_page: int | None = None, bookmarks: bool = True,
+            everywhere: frozenset[str] | None = None) -> str:
+    """The template filled in with the parts asked for.
+
+    ``numbers`` prints literal page numbers in the contents (chunks) instead of target-counter();
+    ``first_page`` numbers the first page; links to anchors outside the parts become GOTO links when
+    ``everywhere`` holds them, else plain text.
+    """
+    import jinja2
+
+    parts = book.chapters if chapters is None else tuple(chapters)
+    env = _environment()
+    assert isinstance(env, jinja2.Environment)
+    html = env.get_template("handbook.html.j2").render(
+        book=book, chapters=parts, front=front, back=back, numbers=numbers, first_page=first_page,
+        bookmarks=bookmarks, toc=book.outline()[1:], toc_depth=toc_depth(book), generator=generator(),
+        fonts_css=fonts_css(), print_css=_template_text("print.css"))
+    return link_targets(html, local_ids(book, front, parts, back), everywhere or frozenset())
+
+
+def toc_depth(book: PrintBook) -> int:
+    sections = sum(1 + len(chapter.outline.children) for chapter in book.chapters)
+    return 2 if sections <= TOC_FULL_LIMIT else 1
+
+
+def local_ids(book: PrintBook, front: bool, chapters: Sequence[Chapter], back: bool) -> frozenset[str]:
+    ids: set[str] = {"contents"} if front else set()
+    for chapter in chapters:
+        ids |= chapter.ids
+    if back and book.references:
+        ids |= {"references", *(f"ref-{key}" for key, _ in book.references)}
+    return frozenset(ids)
+
+
+def link_targets(html: str, local: frozenset[str], everywhere: frozenset[str]) -> str:
+    """Keep links to ``local`` anchors; those in ``everywhere`` become GOTO links; the rest lose their href."""
+
+    def fix(match: re.Match[str]) -> str:
+        if match[1] in local:
+            return match[0]
+        return f' href="{GOTO}{match[1]}"' if match[1] in everywhere else ""
+
+    return _HREF.sub(fix, html)
+
+
+def flatten(sections: Sequence[Section]) -> list[Section]:
+    """Every section of a tree, in reading order."""
+    out: list[Section] = []
+    for section in sections:
+        out.append(section)
+        out += flatten(section.children)
+    return out

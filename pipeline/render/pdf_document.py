@@ -1,0 +1,158 @@
+"""The print document: book → cover, contents, chapters (from render_page), references, as one HTML."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pipeline import __version__
+from pipeline.model import Book, Page
+from pipeline.render.cite import Citations, plain
+from pipeline.render.markup import Links, render_page
+
+GLOBAL = "#="  # marks hrefs that already name a document-wide anchor (see _localise)
+_HREF = re.compile(r' href="#([^"]*)"')
+_ID = re.compile(r' id="([^"]*)"')
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading of the outline tree: what the bookmarks and the contents show."""
+
+    level: int
+    title: str
+    anchor: str
+    children: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """One handbook page as a chapter: its body HTML with document-wide ids, and its outline."""
+
+    page_id: str
+    title: str
+    subtitle: str
+    html: str
+    outline: Section
+    ids: frozenset[str]
+    text_length: int  # characters of text, to estimate its page count
+
+
+@dataclass(frozen=True, slots=True)
+class PrintBook:
+    """Everything the print template shows, already rendered: picklable, hashable input of a PDF."""
+
+    handbook_id: str
+    title: str
+    subtitle: str
+    description: str
+    version: str
+    date: str  # as printed on the cover
+    timestamp: str  # W3C date-time for the PDF dates, '' for none
+    authors: tuple[str, ...]
+    licence: str
+    language: str
+    keywords: tuple[str, ...]
+    paper: str
+    chapters: tuple[Chapter, ...]
+    references: tuple[tuple[str, str], ...]  # (key, entry HTML) in bibliography order
+
+    @property
+    def ids(self) -> frozenset[str]:
+        fixed = {"contents", "references"} | {f"ref-{key}" for key, _ in self.references}
+        return frozenset(fixed).union(*(chapter.ids for chapter in self.chapters))
+
+    def outline(self) -> tuple[Section, ...]:
+        """The bookmark tree: Contents, one entry per chapter with its headings, References."""
+        tail = (Section(1, "References", "references"),) if self.references else ()
+        return (Section(1, "Contents", "contents"), *(c.outline for c in self.chapters), *tail)
+
+
+def chapter_anchor(page_id: str) -> str:
+    return f"chapter--{page_id}"
+
+
+def print_book(book: Book, citations: Citations, pages: tuple[Page, ...] | None = None) -> PrintBook:
+    """The print document of the whole book, or of some of its pages (a split PDF)."""
+    man = book.manifest
+    chosen = book.pages if pages is None else pages
+    chapters = tuple(_chapter(page, book, citations) for page in chosen)
+    cited = {c.key for page in chosen for c in page.citations}
+    references = tuple((key, entry) for key, entry in citations.entries.items() if key in cited)
+    return PrintBook(man.id, man.title, man.subtitle, man.description, man.version, _display_date(man.date,
+                     man.language), _timestamp(man.date), tuple(a.name for a in man.authors), man.licence,
+                     man.language or "en", man.keywords, "letter" if man.paper.lower() == "letter" else "A4",
+                     chapters, references)
+
+
+def _chapter(page: Page, book: Book, citations: Citations) -> Chapter:
+    links = Links(lambda page_id, fragment: GLOBAL + _target(page_id, fragment), f"{GLOBAL}ref-")
+    body = _localise(render_page(page, book, citations, links), page.id)
+    anchor = chapter_anchor(page.id)
+    return Chapter(page.id, page.title, str(page.meta.get("subtitle") or ""), body,
+                   Section(1, page.title, anchor, _tree(page)), frozenset({anchor, *_ID.findall(body)}),
+                   len(plain(body)))
+
+
+def _target(page_id: str, fragment: str) -> str:
+    if page_id == "index":
+        return "contents"
+    return f"{page_id}--{fragment}" if fragment else chapter_anchor(page_id)
+
+
+def _localise(body: str, page_id: str) -> str:
+    """Prefix the page's own ids and in-page links so pages can share one document."""
+    body = _ID.sub(lambda m: f' id="{page_id}--{m[1]}"', body)
+    return _HREF.sub(lambda m: f' href="#{m[1][1:]}"' if m[1].startswith("=") else f' href="#{page_id}--{m[1]}"',
+                     body)
+
+
+def _tree(page: Page) -> tuple[Section, ...]:
+    """Headings h2… of a page nested by level (a skipped level nests under the nearest shallower one)."""
+    root: list[tuple[int, str, str, list[Any]]] = []
+    stack: list[tuple[int, str, str, list[Any]]] = []
+    for heading in page.headings:
+        if heading.level < 2:
+            continue
+        node: tuple[int, str, str, list[Any]] = (heading.level, heading.text, f"{page.id}--{heading.anchor}", [])
+        while stack and stack[-1][0] >= heading.level:
+            stack.pop()
+        (stack[-1][3] if stack else root).append(node)
+        stack.append(node)
+    return _freeze(root)
+
+
+def _freeze(nodes: list[tuple[int, str, str, list[Any]]]) -> tuple[Section, ...]:
+    return tuple(Section(level, title, anchor, _freeze(kids)) for level, title, anchor, kids in nodes)
+
+
+def _display_date(value: str, language: str) -> str:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if language.startswith("en") else value
+
+
+def _timestamp(manifest_date: str) -> str:
+    """The PDF's creation date: SOURCE_DATE_EPOCH when set (reproducible builds), else the manifest date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return date.fromisoformat(manifest_date).strftime("%Y-%m-%dT00:00:00Z")
+    except ValueError:
+        return ""
+
+
+@functools.cache
+def generator() -> str:
+    from importlib.metadata import version
+
+    return f"handbook-pipeline {__version__} (WeasyPrint {version('weasyprint')})"
