@@ -1,0 +1,64 @@
+"""The build frame: parallel and serial checks agree; failures leave outputs and source untouched."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from bench.generate import generate
+from pipeline.build import PAGES_PER_WORKER, build, check
+from pipeline.config import Config
+from tests.conftest import SOURCE
+
+
+def _tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _break(source: Path) -> None:
+    """Inject one cross-page and one page-local error into a generated handbook."""
+    page = source / "pages" / "skill-progression-map-0003.md"
+    text = page.read_text(encoding="utf-8")
+    text = text.replace("[@gitclear2025]", "[@gitclaer2025]", 1)  # CIT001, page-local
+    text = text.replace("(index.md)", "(skill-progression-map-0002.md#enginering)", 1)  # LNK002, cross-page
+    page.write_text(text, encoding="utf-8")
+
+
+def test_parallel_check_finds_exactly_what_the_serial_check_finds(tmp_path: Path) -> None:
+    source = generate(PAGES_PER_WORKER * 2 + 3, tmp_path / "src")
+    _break(source)
+    serial = check(Config(source=source, jobs=1))
+    parallel = check(Config(source=source, jobs=2), keep_book=False)
+    assert parallel.book is None  # it did take the worker path
+    assert serial.diagnostics == parallel.diagnostics
+    codes = {d.code for d in serial.diagnostics}
+    assert {"CIT001", "LNK002"} <= codes
+    assert "CIT002" not in codes  # gitclear2025 is still cited on pages other workers checked
+    assert "did you mean `#engineering`?" in next(d.hint for d in serial.diagnostics if d.code == "LNK002")
+
+
+def test_a_failed_build_changes_nothing_in_outputs_or_source(tmp_path: Path) -> None:
+    source = generate(2, tmp_path / "src")
+    out = tmp_path / "out"
+    (out / "html").mkdir(parents=True)
+    (out / "html" / "index.html").write_text("previous build", encoding="utf-8")
+    before_out = _tree_digest(out)
+    page = source / "pages" / "skill-progression-map-0001.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("[@pwc2025]", "[@nobody2025]"), encoding="utf-8")
+    before_src = _tree_digest(source)
+    result = build(Config(source=source, out=out))
+    assert not result.ok
+    assert result.outputs == []
+    assert _tree_digest(out) == before_out
+    assert _tree_digest(source) == before_src
+
+
+def test_check_reads_the_sample_without_writing_anywhere(tmp_path: Path) -> None:
+    before = _tree_digest(SOURCE)
+    result = check(Config(source=SOURCE, out=tmp_path / "out"))
+    assert result.ok
+    assert _tree_digest(SOURCE) == before
+    assert not (tmp_path / "out").exists()
