@@ -111,9 +111,8 @@ def _listed(sources: Sources, man: Manifest) -> list[tuple[RawPage, str, dict[st
     """The listed pages in manifest order, each with its id and frontmatter."""
     by_id: dict[str, tuple[RawPage, str, dict[str, Any]]] = {}
     for raw in sources.pages:
-        if raw.doc is None:
-            continue
-        meta: dict[str, Any] = raw.doc.data if isinstance(raw.doc.data, dict) else {}
+        # a page whose frontmatter does not parse still has its body checked, under its file name
+        meta: dict[str, Any] = raw.doc.data if raw.doc and isinstance(raw.doc.data, dict) else {}
         page_id = str(meta.get("id") or raw.source.path.stem)
         if page_id in man.pages:
             by_id.setdefault(page_id, (raw, page_id, meta))

@@ -100,9 +100,19 @@ def check(source: Path, output_format: str, strict: bool) -> None:
     help="Where outputs are written.",
 )
 @click.option("--format", "-f", "formats", multiple=True, help="Build only this format (repeatable).")
+@click.option("--pdf-split", is_flag=True, help="Also write one PDF per handbook page (pdf/<id>/<page>.pdf).")
+@click.option("--pdf-variant", type=click.Choice(["pdf/ua-1"]), help="Write a tagged PDF/UA-1 PDF.")
 @output_format_option
 @strict_option
-def build(source: Path, out: Path, formats: tuple[str, ...], output_format: str, strict: bool) -> None:
+def build(
+    source: Path,
+    out: Path,
+    formats: tuple[str, ...],
+    pdf_split: bool,
+    pdf_variant: str | None,
+    output_format: str,
+    strict: bool,
+) -> None:
     """Check the handbook, then build every output format into OUT.
 
     Nothing in OUT changes unless the checks pass and every format builds.
@@ -111,6 +121,7 @@ def build(source: Path, out: Path, formats: tuple[str, ...], output_format: str,
     Examples:
       handbook build
       handbook build --format html --out /tmp/site
+      handbook build --format pdf --pdf-split --pdf-variant pdf/ua-1
     """
     from pipeline.build import build as run
     from pipeline.render import MODULES
@@ -122,7 +133,14 @@ def build(source: Path, out: Path, formats: tuple[str, ...], output_format: str,
         )
     try:
         result = run(
-            Config(source=source, out=out, formats=formats, strict=strict),
+            Config(
+                source=source,
+                out=out,
+                formats=formats,
+                strict=strict,
+                pdf_split=pdf_split,
+                pdf_variant=pdf_variant,
+            ),
             progress=lambda name: click.echo(f"building {name}…", err=True),
         )
     except PipelineError as exc:

@@ -15,6 +15,8 @@ class Config:
     formats: tuple[str, ...] = ()  # empty: every registered format
     strict: bool = False
     jobs: int = 0  # 0: as many as there are cores
+    pdf_split: bool = False  # also one PDF per handbook page
+    pdf_variant: str | None = None  # e.g. "pdf/ua-1" (tagged, PDF/UA-1 metadata)
 
     @property
     def cache(self) -> Path:

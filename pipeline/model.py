@@ -104,6 +104,7 @@ class Reference:
     display: str
     line: int
     col: int
+    source_line: str = ""
 
 
 @dataclass(frozen=True, slots=True)

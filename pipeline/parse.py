@@ -17,6 +17,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from pipeline.load import RawPage
 from pipeline.model import Citation, Heading, Page
+from pipeline.yamlsrc import YamlDoc
 
 # pandoc's citation key: starts with a letter, digit or _, may hold internal punctuation.
 _KEY = r"[A-Za-z0-9_](?:[A-Za-z0-9_]|[:.#$%&+?<>~/-](?=[A-Za-z0-9_]))*"
@@ -135,12 +136,11 @@ def parse(raw: RawPage, page_id: str, meta: dict[str, Any]) -> Page:
     tokens = markdown().parse(raw.body, env)
     headings = _anchor_headings(tokens, raw.body_line)
     citations = _citations(tokens, raw)
-    assert raw.doc is not None
     return Page(
         page_id,
         raw.source,
         meta,
-        raw.doc,
+        raw.doc or YamlDoc(None),
         raw.body_line,
         tokens,
         headings,

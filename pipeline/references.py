@@ -64,11 +64,16 @@ def load_references(root: Path, name: str) -> tuple[list[Reference], list[Diagno
             ),
         ]
     found += validate(data, doc, "references", shown, lines, pointer="/$defs/item_list", base=base)
-    return _records(data, doc, shown, base, found)
+    return _records(data, doc, shown, base, found, lines)
 
 
 def _records(
-    items: list[Any], doc: YamlDoc, shown: str, base: tuple[str | int, ...], diags: list[Diagnostic]
+    items: list[Any],
+    doc: YamlDoc,
+    shown: str,
+    base: tuple[str | int, ...],
+    diags: list[Diagnostic],
+    lines: Sequence[str] = (),
 ) -> tuple[list[Reference], list[Diagnostic]]:
     refs: list[Reference] = []
     seen: dict[str, int] = {}
@@ -106,7 +111,7 @@ def _records(
                     "an author-date citation needs a type, an issued date and an author or title",
                 )
             )
-        refs.append(Reference(key, item, shown, line, col))
+        refs.append(Reference(key, item, shown, line, col, lines[line - 1] if 0 < line <= len(lines) else ""))
     return refs, diags
 
 
@@ -136,4 +141,4 @@ def _from_bibtex(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Refe
             if match:
                 doc.keys[(index, "id")] = (number, match.start() + 1)
                 break
-    return _records(items, doc, shown, (), [])
+    return _records(items, doc, shown, (), [], lines)

@@ -11,6 +11,7 @@ from pipeline.diagnostics import Diagnostic, Severity, count
 
 Style = Callable[..., str]
 
+WIDTH = 100  # longest source excerpt shown under a diagnostic
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -31,8 +32,7 @@ def text(diagnostics: list[Diagnostic], style: Style) -> str:
         if d.source_line:
             gutter = str(d.line)
             pad = " " * len(gutter)
-            shown = d.source_line.expandtabs(4)
-            caret_at = len(d.source_line[: max(d.col - 1, 0)].expandtabs(4))
+            shown, caret_at = window(d.source_line.expandtabs(4), len(d.source_line[: max(d.col - 1, 0)].expandtabs(4)))
             lines += [
                 style(f"{pad} |", fg="blue"),
                 style(f"{gutter} |", fg="blue") + f" {shown}",
@@ -44,6 +44,16 @@ def text(diagnostics: list[Diagnostic], style: Style) -> str:
             lines.append(style("  = help: ", fg="blue", bold=True) + d.hint)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def window(line: str, caret: int, width: int = WIDTH) -> tuple[str, int]:
+    """A long source line cut to ``width`` characters around the caret, with ellipses."""
+    if len(line) <= width:
+        return line, caret
+    start = max(0, min(caret - width // 2, len(line) - width))
+    end = start + width
+    shown = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
+    return shown, caret - start + (1 if start else 0)
 
 
 def summary(diagnostics: list[Diagnostic]) -> str:

@@ -47,6 +47,7 @@ def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
                 "CIT002",
                 f"reference `{ref.id}` is never cited",
                 f"cite it as [@{ref.id}] or remove it",
+                ref.source_line,
             )
 
 
