@@ -22,10 +22,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("HANDBOOK_NO_SKIP") and _skipped and exitstatus == 0:
-        print(f"\nHANDBOOK_NO_SKIP is set and {len(_skipped)} test(s) were skipped:")
-        for nodeid in _skipped:
-            print(f"  {nodeid}")
         session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if os.environ.get("HANDBOOK_NO_SKIP") and _skipped:
+        terminalreporter.section("skipped tests fail in CI (HANDBOOK_NO_SKIP)", red=True)
+        for nodeid in _skipped:
+            terminalreporter.line(f"SKIPPED counts as FAILED here: {nodeid}")
 
 
 @pytest.fixture(scope="session")
