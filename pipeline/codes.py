@@ -314,6 +314,15 @@ CODES: tuple[Code, ...] = (
         "Declare it under `framework_pages` with `id`, `title` and `url` where known, or fix the id.",
     ),
     Code(
+        "LNK006",
+        "duplicate-anchor",
+        E,
+        "Two headings of a page have the same explicit anchor (`## Title {#same-id}`).",
+        "A link to the anchor could land on either heading, and outputs that key sections by anchor (JSON, SCORM) would collide.",
+        "## Engineering {#roles}\n…\n## Marketing {#roles}",
+        "Give each heading its own `{#id}`, or drop the explicit id and let the anchor come from the heading text.",
+    ),
+    Code(
         "VOC001",
         "wrong-level-name",
         E,

@@ -30,6 +30,7 @@ def links(page: Page) -> Iterator[tuple[Token, Token, str, bool]]:
 
 
 def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
+    yield from _duplicate_anchors(page, ctx)
     book = ctx.book
     declared = book.manifest.framework_pages
     declared_urls = {fp.url for fp in declared.values() if fp.url}
@@ -66,6 +67,23 @@ def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
                 )
         elif not parts.scheme and not parts.netloc:  # mailto:, tel: … are the reader's business
             yield from _local(book, page, parts.path, parts.fragment, image, anchors, diag)
+
+
+def _duplicate_anchors(page: Page, ctx: Context) -> Iterator[Diagnostic]:
+    first: dict[str, int] = {}
+    for heading in page.headings:
+        if heading.anchor in first:
+            col = page.source.line(heading.line).find("{#") + 1 or 1
+            yield ctx.at(
+                page,
+                heading.line,
+                col,
+                "LNK006",
+                f"anchor `#{heading.anchor}` is already used by the heading on line {first[heading.anchor]}",
+                "give this heading its own {#id}",
+            )
+        else:
+            first[heading.anchor] = heading.line
 
 
 def _local(
