@@ -151,6 +151,68 @@ def build(
     sys.exit(0 if result.ok else 1)
 
 
+@main.command()
+@click.argument("packages", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@output_format_option
+@strict_option
+def verify(packages: tuple[Path, ...], output_format: str, strict: bool) -> None:
+    """Verify SCORM package zips (ours or any tool's) before uploading them to an LMS.
+
+    Validates imsmanifest.xml against the SCORM 1.2 / 2004 XSDs and checks what the XSDs miss:
+    references, listed and present files, exact schemaversion, scormtype case, identifiers,
+    unsafe paths and the control documents at the root. Exit status: 0 when no errors,
+    1 when errors were found, 2 on usage errors.
+
+    \b
+    Examples:
+      handbook verify outputs/scorm/*.zip
+      handbook verify --output-format json course.zip
+    """
+    from pipeline.diagnostics import Severity
+    from pipeline.package.verify import verify as run
+
+    diagnostics = []
+    try:
+        for package in packages:
+            diagnostics += run(package)
+    except PipelineError as exc:
+        _fail(exc)
+    if strict:
+        diagnostics = [d.with_severity(Severity.ERROR) if d.severity is Severity.WARNING else d for d in diagnostics]
+    result = BuildResult(diagnostics)
+    _emit(result, output_format)
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@source_option
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@strict_option
+def serve(source: Path, port: int, strict: bool) -> None:
+    """Preview the HTML site on 127.0.0.1: rebuilds on save and reloads the open page.
+
+    While a check fails, every page shows the diagnostics instead of going stale.
+
+    \b
+    Examples:
+      handbook serve
+      handbook serve --port 8080 --source bench/work/source-1000
+    """
+    from pipeline.serve import serve as run
+
+    try:
+        run(Config(source=source, strict=strict), port, log=lambda message: click.echo(message, err=True))
+    except OSError as exc:
+        raise click.UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
+
+
 @main.group()
 def new() -> None:
     """Create new source files from a valid scaffold."""

@@ -80,7 +80,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
     doc = YamlDoc(None)
     if node is None:
         return doc, []
-    builder = _Builder(doc)
+    builder = _Builder(doc, line_offset)
     try:
         doc.data = builder.build(node, (), 0)
     except _Fault as f:
@@ -89,8 +89,9 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
 
 
 class _Builder:
-    def __init__(self, doc: YamlDoc) -> None:
+    def __init__(self, doc: YamlDoc, line_offset: int = 0) -> None:
         self.doc = doc
+        self.line_offset = line_offset  # messages name file lines, like the diagnostics' positions
         self.nodes = 0
         self.duplicates: list[tuple[str, int, int, int]] = []
 
@@ -98,7 +99,7 @@ class _Builder:
         for key, line, col, first in self.duplicates:
             yield diag(
                 "FM004",
-                f"duplicate key `{key}` (first defined on line {first})",
+                f"duplicate key `{key}` (first defined on line {first + self.line_offset})",
                 line,
                 col,
                 "YAML keeps only the last value; remove one of them",

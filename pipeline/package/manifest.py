@@ -12,8 +12,12 @@ from pipeline.package.info import PackageInfo, iso_duration, lom12_time
 LOM2004 = "http://ltsc.ieee.org/xsd/LOM"
 _NAMESPACES = {
     "1.2": (("adlcp", SCORM12.adlcp), ("imsmd", IMSMD12)),
-    "2004": (("adlcp", "http://www.adlnet.org/xsd/adlcp_v1p3"), ("adlseq", "http://www.adlnet.org/xsd/adlseq_v1p3"),
-             ("adlnav", "http://www.adlnet.org/xsd/adlnav_v1p3"), ("imsss", "http://www.imsglobal.org/xsd/imsss")),
+    "2004": (
+        ("adlcp", "http://www.adlnet.org/xsd/adlcp_v1p3"),
+        ("adlseq", "http://www.adlnet.org/xsd/adlseq_v1p3"),
+        ("adlnav", "http://www.adlnet.org/xsd/adlnav_v1p3"),
+        ("imsss", "http://www.imsglobal.org/xsd/imsss"),
+    ),
 }
 
 
@@ -37,71 +41,97 @@ class Item:
 def write(info: PackageInfo, version: Version, items: Sequence[Item], resources: Sequence[Resource]) -> str:
     """The manifest text; identical inputs give identical text."""
     xmlns = "".join(f"\n          xmlns:{prefix}={quoteattr(uri)}" for prefix, uri in _NAMESPACES[version.key])
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f"<manifest identifier={quoteattr(info.manifest_id)} version={quoteattr(info.version)}",
-           f"          xmlns={quoteattr(version.cp)}{xmlns}",
-           f"          xmlns:xsi={quoteattr(XSI)}",
-           f"          xsi:schemaLocation={quoteattr(version.schema_location)}>",
-           "  <metadata>",
-           "    <schema>ADL SCORM</schema>",
-           f"    <schemaversion>{version.schemaversion}</schemaversion>",
-           *(_lom12(info) if version.key == "1.2" else _lom2004(info)),
-           "  </metadata>",
-           f"  <organizations default={quoteattr(info.organization_id)}>",
-           f"    <organization identifier={quoteattr(info.organization_id)}>",
-           f"      <title>{escape(info.title)}</title>",
-           *(line for item in items for line in _item(item, version)),
-           *(_ORG_SEQUENCING if version.key == "2004" else ()),
-           "    </organization>",
-           "  </organizations>",
-           "  <resources>",
-           *(line for resource in resources for line in _resource(resource, version)),
-           "  </resources>",
-           "</manifest>", ""]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f"<manifest identifier={quoteattr(info.manifest_id)} version={quoteattr(info.version)}",
+        f"          xmlns={quoteattr(version.cp)}{xmlns}",
+        f"          xmlns:xsi={quoteattr(XSI)}",
+        f"          xsi:schemaLocation={quoteattr(version.schema_location)}>",
+        "  <metadata>",
+        "    <schema>ADL SCORM</schema>",
+        f"    <schemaversion>{version.schemaversion}</schemaversion>",
+        *(_lom12(info) if version.key == "1.2" else _lom2004(info)),
+        "  </metadata>",
+        f"  <organizations default={quoteattr(info.organization_id)}>",
+        f"    <organization identifier={quoteattr(info.organization_id)}>",
+        f"      <title>{escape(info.title)}</title>",
+        *(line for item in items for line in _item(item, version)),
+        *(_ORG_SEQUENCING if version.key == "2004" else ()),
+        "    </organization>",
+        "  </organizations>",
+        "  <resources>",
+        *(line for resource in resources for line in _resource(resource, version)),
+        "  </resources>",
+        "</manifest>",
+        "",
+    ]
     return "\n".join(out)
 
 
 # Free navigation between the items, as a book reads; Moodle ignores sequencing, others honour it.
-_ORG_SEQUENCING = ("      <imsss:sequencing>", '        <imsss:controlMode choice="true" flow="true"/>',
-                   "      </imsss:sequencing>")
+_ORG_SEQUENCING = (
+    "      <imsss:sequencing>",
+    '        <imsss:controlMode choice="true" flow="true"/>',
+    "      </imsss:sequencing>",
+)
 
 
 def _item(item: Item, version: Version) -> list[str]:
-    lines = [f"      <item identifier={quoteattr(item.identifier)} identifierref={quoteattr(item.resource)}"
-             ' isvisible="true">',
-             f"        <title>{escape(item.title)}</title>"]
+    lines = [
+        f"      <item identifier={quoteattr(item.identifier)} identifierref={quoteattr(item.resource)}"
+        ' isvisible="true">',
+        f"        <title>{escape(item.title)}</title>",
+    ]
     if version.key == "2004":  # the content reports completion itself: the LMS must not assume it on exit
-        lines += ["        <imsss:sequencing>",
-                  '          <imsss:deliveryControls completionSetByContent="true" objectiveSetByContent="true"/>',
-                  "        </imsss:sequencing>"]
+        lines += [
+            "        <imsss:sequencing>",
+            '          <imsss:deliveryControls completionSetByContent="true" objectiveSetByContent="true"/>',
+            "        </imsss:sequencing>",
+        ]
     return [*lines, "      </item>"]
 
 
 def _resource(resource: Resource, version: Version) -> list[str]:
     kind = "sco" if resource.sco else "asset"
     href = f" href={quoteattr(resource.href)}" if resource.href else ""
-    return [f"    <resource identifier={quoteattr(resource.identifier)} type=\"webcontent\""
-            f" adlcp:{version.sco_attribute}=\"{kind}\"{href}>",
-            *(f"      <file href={quoteattr(path)}/>" for path in resource.files),
-            "    </resource>"]
+    return [
+        f'    <resource identifier={quoteattr(resource.identifier)} type="webcontent"'
+        f' adlcp:{version.sco_attribute}="{kind}"{href}>',
+        *(f"      <file href={quoteattr(path)}/>" for path in resource.files),
+        "    </resource>",
+    ]
 
 
 def _lom12(info: PackageInfo) -> list[str]:
     lang = quoteattr(info.language)
 
     def text(tag: str, value: str, indent: str) -> str:
-        return f"{indent}<imsmd:{tag}><imsmd:langstring xml:lang={lang}>{escape(value)}</imsmd:langstring></imsmd:{tag}>"
+        return (
+            f"{indent}<imsmd:{tag}><imsmd:langstring xml:lang={lang}>{escape(value)}</imsmd:langstring></imsmd:{tag}>"
+        )
 
-    general = [text("title", info.title, "        "), f"        <imsmd:language>{escape(info.language)}</imsmd:language>"]
+    general = [
+        text("title", info.title, "        "),
+        f"        <imsmd:language>{escape(info.language)}</imsmd:language>",
+    ]
     general += [text("description", info.description, "        ")] if info.description else []
     general += [text("keyword", word, "        ") for word in info.keywords]
-    lines = ["    <imsmd:lom>", "      <imsmd:general>", *general, "      </imsmd:general>",
-             "      <imsmd:lifecycle>", text("version", info.version, "        "), "      </imsmd:lifecycle>"]
+    lines = [
+        "    <imsmd:lom>",
+        "      <imsmd:general>",
+        *general,
+        "      </imsmd:general>",
+        "      <imsmd:lifecycle>",
+        text("version", info.version, "        "),
+        "      </imsmd:lifecycle>",
+    ]
     if info.minutes:
-        lines += ["      <imsmd:educational>",
-                  f"        <imsmd:typicallearningtime><imsmd:datetime>{lom12_time(info.minutes)}</imsmd:datetime>"
-                  "</imsmd:typicallearningtime>",
-                  "      </imsmd:educational>"]
+        lines += [
+            "      <imsmd:educational>",
+            f"        <imsmd:typicallearningtime><imsmd:datetime>{lom12_time(info.minutes)}</imsmd:datetime>"
+            "</imsmd:typicallearningtime>",
+            "      </imsmd:educational>",
+        ]
     return [*lines, "    </imsmd:lom>"]
 
 
@@ -111,15 +141,26 @@ def _lom2004(info: PackageInfo) -> list[str]:
     def text(tag: str, value: str, indent: str) -> str:
         return f"{indent}<{tag}><string language={lang}>{escape(value)}</string></{tag}>"
 
-    general = ["        <identifier><catalog>handbook</catalog>"
-               f"<entry>{escape(info.id)}</entry></identifier>",
-               text("title", info.title, "        "), f"        <language>{escape(info.language)}</language>"]
+    general = [
+        f"        <identifier><catalog>handbook</catalog><entry>{escape(info.id)}</entry></identifier>",
+        text("title", info.title, "        "),
+        f"        <language>{escape(info.language)}</language>",
+    ]
     general += [text("description", info.description, "        ")] if info.description else []
     general += [text("keyword", word, "        ") for word in info.keywords]
-    lines = [f"    <lom xmlns={quoteattr(LOM2004)}>", "      <general>", *general, "      </general>",
-             "      <lifeCycle>", text("version", info.version, "        "), "      </lifeCycle>"]
+    lines = [
+        f"    <lom xmlns={quoteattr(LOM2004)}>",
+        "      <general>",
+        *general,
+        "      </general>",
+        "      <lifeCycle>",
+        text("version", info.version, "        "),
+        "      </lifeCycle>",
+    ]
     if info.minutes:
-        lines += ["      <educational>",
-                  f"        <typicalLearningTime><duration>{iso_duration(info.minutes)}</duration></typicalLearningTime>",
-                  "      </educational>"]
+        lines += [
+            "      <educational>",
+            f"        <typicalLearningTime><duration>{iso_duration(info.minutes)}</duration></typicalLearningTime>",
+            "      </educational>",
+        ]
     return [*lines, "    </lom>"]

@@ -16,7 +16,13 @@ class Renderer(Protocol):
 
 
 # Imported only when that format is built: WeasyPrint alone costs half a second to import.
-MODULES: dict[str, str] = {"json": "pipeline.render.json_export"}
+MODULES: dict[str, str] = {
+    "html": "pipeline.render.html",
+    "json": "pipeline.render.json_export",
+    "pdf": "pipeline.render.pdf",
+    "scorm12": "pipeline.render.scorm12",
+    "scorm2004": "pipeline.render.scorm2004",
+}
 
 
 def renderer(name: str) -> Renderer:

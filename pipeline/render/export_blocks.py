@@ -8,7 +8,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from pipeline.model import Book, Citation, Page
+from pipeline.model import Book, Citation, Page, Scale
 from pipeline.render.cite import Citations, plain
 from pipeline.render.markup import Links, span_renderer
 from pipeline.tables import Table, tables
@@ -80,13 +80,14 @@ def export_page(page: Page, book: Book, citations: Citations, links: Links) -> P
         first = page.tokens[span[0]]
         if first.type == "heading_open" and first.tag in ("h1", "h2"):
             section = _section(walk, span, str(first.attrGet("id") or ""), int(first.tag[1]))
-        elif section is None:
-            section = {"id": f"{page.id}-intro", "title": "", "level": 0, "source": walk.source(span), "blocks": []}
+        walk.section = section["id"] if section else f"{page.id}-intro"
+        block = _block(walk, span, f"{page.id}/{walk.section}/{len(section['blocks']) + 1 if section else 1}")
+        if block is None:
+            continue
+        if section is None:  # content before the first heading; made only once there is some
+            section = {"id": walk.section, "title": "", "level": 0, "source": block["source"], "blocks": []}
             walk.out.sections.append(section)
-        walk.section = section["id"]
-        block = _block(walk, span, f"{page.id}/{section['id']}/{len(section['blocks']) + 1}")
-        if block is not None:
-            section["blocks"].append(block)
+        section["blocks"].append(block)
     return walk.out
 
 
@@ -112,42 +113,34 @@ def _blocks(tokens: list[Token], start: int, end: int) -> Iterator[Span]:
 
 
 def _block(walk: _Walk, span: Span, block_id: str) -> JSON | None:
-    tokens = walk.page.tokens
-    first = tokens[span[0]]
-    kind = _TYPES.get(first.type, "other")
+    kind = _TYPES.get(walk.page.tokens[span[0]].type, "other")
     html = walk.html(*span)
     if kind == "html" and not html.strip():
         return None  # a comment (e.g. a check suppression) renders to nothing and is no content
-    block: JSON = {"id": block_id, "type": kind, "html": html, "source": walk.source(span)}
     _cite(walk, span, block_id)
-    if kind == "heading":
-        block.update(level=int(first.tag[1]), anchor=str(first.attrGet("id") or ""))
-    elif kind == "list":
-        block.update(ordered=first.type == "ordered_list_open", items=_items(walk, span, block_id))
-        if first.type == "ordered_list_open":
-            block["start"] = int(first.attrGet("start") or 1)
-    elif kind == "footnotes":
-        block["items"] = _items(walk, span, block_id)
-    elif kind == "code":
-        block["language"] = first.info.strip().split(" ")[0] if first.info.strip() else ""
-    if kind == "table":
-        rows = _rows(walk, span)
-        table = walk.rubrics.get(span[0])
-        if table is not None and table.scale is not None:
-            block.update(type="rubric", rubric=_rubric(walk, table, rows))
-        else:
-            block["table"] = {
-                "header": [cell for cell, _ in rows[0][0]],
-                "rows": [[c for c, _ in r] for r, _ in rows[1:]],
-            }
-        block["text"] = "\n".join("\t".join(cell["text"] for cell, _ in row) for row, _ in rows)
-    elif kind == "code":
-        block["text"] = first.content.rstrip("\n")
-    elif kind in ("html", "other"):
-        block["text"] = plain(html)
-    else:
-        block["text"] = _text(walk, span)
+    block: JSON = {"id": block_id, "type": kind, "html": html, "source": walk.source(span)}
+    block.update(_details(walk, span, block_id, kind))
+    if "text" not in block:
+        block["text"] = plain(html) if kind in ("html", "other") else _text(walk, span)
     return block
+
+
+def _details(walk: _Walk, span: Span, block_id: str, kind: str) -> JSON:
+    """The members particular to a block type."""
+    first = walk.page.tokens[span[0]]
+    if kind == "heading":
+        return {"level": int(first.tag[1]), "anchor": str(first.attrGet("id") or "")}
+    if kind == "list":
+        ordered = first.type == "ordered_list_open"
+        start = {"start": int(first.attrGet("start") or 1)} if ordered else {}
+        return {"ordered": ordered, "items": _items(walk, span, block_id), **start}
+    if kind == "footnotes":
+        return {"items": _items(walk, span, block_id)}
+    if kind == "code":
+        return {"language": (first.info.split() or [""])[0], "text": first.content.rstrip("\n")}
+    if kind == "table":
+        return _table(walk, span)
+    return {}
 
 
 def _text(walk: _Walk, span: Span) -> str:
@@ -189,40 +182,36 @@ def _items(walk: _Walk, span: Span, block_id: str) -> list[JSON]:
     return out
 
 
-Row = tuple[list[tuple[JSON, int]], int]  # cells as ({text, html}, token index), file line
+Row = tuple[list[JSON], int]  # cells ({text, html}), file line
 
 
-def _rows(walk: _Walk, span: Span) -> list[Row]:
+def _table(walk: _Walk, span: Span) -> JSON:
+    """A table's cells, or for a rubric its questions and descriptors; text is tab-separated rows."""
     rows: list[Row] = []
     for index in range(*span):
         token = walk.page.tokens[index]
         if token.type == "tr_open":
             rows.append(([], walk.page.body_line + (token.map[0] if token.map else 0)))
         elif token.type == "inline" and rows:
-            cell = {"text": _inline_text(token, walk.citations), "html": walk.html(index, index + 1)}
-            rows[-1][0].append((cell, index))
-    return rows
+            rows[-1][0].append({"text": _inline_text(token, walk.citations), "html": walk.html(index, index + 1)})
+    text = "\n".join("\t".join(cell["text"] for cell in cells) for cells, _ in rows)
+    table = walk.rubrics.get(span[0])
+    if table is None or table.scale is None:
+        return {"text": text, "table": {"header": rows[0][0], "rows": [cells for cells, _ in rows[1:]]}}
+    return {"text": text, "type": "rubric", "rubric": _rubric(walk, table, table.scale, rows)}
 
 
-def _rubric(walk: _Walk, table: Table, rows: list[Row]) -> JSON:
+def _rubric(walk: _Walk, table: Table, scale: Scale, rows: list[Row]) -> JSON:
     """The rubric as data; level columns map to the scale's levels by position, as the HTML does."""
-    assert table.scale is not None
-    levels = table.scale.levels
     questions = []
     for number, (cells, line) in enumerate(rows[1:], start=1):
-        question, _ = cells[0]
         descriptors = {
-            level.id: {"label": level.label, **cell} for level, (cell, _) in zip(levels, cells[1:], strict=False)
+            level.id: {"label": level.label, **cell} for level, cell in zip(scale.levels, cells[1:], strict=False)
         }
-        questions.append(
-            {"id": f"q{number}", **question, "descriptors": descriptors, "source": {"path": walk.path, "line": line}}
-        )
-    return {
-        "id": table.rubric_id,
-        "scale": table.scale.id,
-        "question_header": rows[0][0][0][0]["text"],
-        "questions": questions,
-    }
+        source = {"path": walk.path, "line": line}
+        questions.append({"id": f"q{number}", **cells[0], "descriptors": descriptors, "source": source})
+    header = rows[0][0]
+    return {"id": table.rubric_id, "scale": scale.id, "question_header": header[0]["text"], "questions": questions}
 
 
 def _cite(walk: _Walk, span: Span, block_id: str) -> None:

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ class Body:
 
     html: str
     assets: tuple[str, ...]
-    search: str
+    search: bytes
     rubrics: int
 
 
@@ -84,27 +84,38 @@ def build_site(book: Book, config: Config, cache: SiteCache | None = None, progr
     """Every file of the site; with ``cache``, unchanged pages are neither rendered nor templated again."""
     cache = cache if cache is not None else SiteCache()
     names = site_pages.Names.of(book)
-    citations = _citations(book, config, cache)
-    digest = _digest(book.manifest.source.text, json.dumps([citations.groups, citations.entries], sort_keys=True),
-                     json.dumps(dataclasses.asdict(names), sort_keys=True))
+    texts = [_digest(page.source.text) for page in book.pages]
+    citations = _citations(book, texts, config, cache)
+    digest = _digest(
+        book.manifest.source.text,
+        json.dumps([citations.groups, citations.entries], sort_keys=True),
+        json.dumps(dataclasses.asdict(names), sort_keys=True),
+    )
     links = site_links(names.references)
+    book_key = _digest(digest, json.dumps(site_pages.book_context(book, names), sort_keys=True))
     files: dict[str, bytes] = {}
     bodies: dict[str, Body] = {}
     pages: dict[str, bytes] = {}
     for index, page in enumerate(book.pages):
-        body_key = _digest(digest, page.id, page.source.display, page.source.text)
+        # the body, the page header and the contents all come from the page's text: it keys them all
+        body_key = _digest(digest, page.id, page.source.display, texts[index])
         body = cache.bodies.get(body_key) or _body(page, book, citations, links)
         bodies[body_key] = body
-        context = site_pages.page_context(book, index, names, body.rubrics)
-        page_key = _digest(body_key, json.dumps(context, sort_keys=True, default=str))
-        files[f"{page.id}.html"] = pages[page_key] = cache.pages.get(page_key) or _page(context, body)
+        around = json.dumps([site_pages.neighbour(book, index, names), index, len(book.pages)])
+        page_key = _digest("page.html", book_key, body_key, around)
+        found = cache.pages.get(page_key)
+        if found is None:
+            context = site_pages.page_context(book, index, names, body.rubrics)
+            found = _html("page.html", {**context, "body": Markup(body.html)})
+        files[f"{page.id}.html"] = pages[page_key] = found
         if progress and (index + 1) % 100 == 0:
             progress(f"html: {index + 1}/{len(book.pages)} pages")
-    cache.bodies, cache.pages = bodies, pages
-    files["index.html"] = _html("index.html", site_pages.index_context(book, names))
-    files[names.search] = _html("search.html", site_pages.search_context(book, names))
+    files["index.html"] = _templated("index.html", site_pages.index_context(book, names), cache.pages, pages)
+    files[names.search] = _templated("search.html", site_pages.search_context(book, names), cache.pages, pages)
     if book.references:
-        files[names.references] = _html("references.html", site_pages.references_context(book, citations, names))
+        context = site_pages.references_context(book, citations, names)
+        files[names.references] = _templated("references.html", context, cache.pages, pages)
+    cache.bodies, cache.pages = bodies, pages
     files[f"{STATIC_PREFIX}search-index.js"] = site_search.script(bodies[k].search for k in bodies)
     files[f"{STATIC_PREFIX}book.js"] = _book_data(book)
     files.update(static_files())
@@ -119,12 +130,11 @@ def _digest(*parts: str) -> str:
     return hasher.hexdigest()
 
 
-def _citations(book: Book, config: Config, cache: SiteCache) -> Citations:
+def _citations(book: Book, texts: list[str], config: Config, cache: SiteCache) -> Citations:
     """Citations for the book: pandoc (or its disk cache) only when the set of citation groups changed."""
     groups: dict[str, tuple[str, ...]] = {}
     ordered: dict[str, None] = {}
-    for page in book.pages:
-        key = _digest(page.source.text)
+    for page, key in zip(book.pages, texts, strict=True):
         found = cache.groups.get(key)
         if found is None:
             found = tuple(c.content for t in page.tokens for c in t.children or () if c.type == "citation")
@@ -146,11 +156,17 @@ def _body(page: Page, book: Book, citations: Citations, links: Links) -> Body:
         return links.asset(path)
 
     markup = render_page(page, book, citations, dataclasses.replace(links, asset=asset))
-    return Body(markup, tuple(used), site_search.page_entry(page, markup), markup.count("<table class=\"rubric\""))
+    return Body(
+        markup, tuple(used), site_search.page_entry(page, markup).encode(), markup.count('<table class="rubric"')
+    )
 
 
-def _page(context: dict[str, Any], body: Body) -> bytes:
-    return _html("page.html", {**context, "body": Markup(body.html)})
+def _templated(name: str, context: dict[str, Any], old: dict[str, bytes], new: dict[str, bytes]) -> bytes:
+    """A template rendered, or taken from ``old`` when its context is unchanged; kept in ``new``."""
+    key = _digest(name, json.dumps(context, sort_keys=True, default=str))
+    found = old.get(key)
+    new[key] = found if found is not None else _html(name, context)
+    return new[key]
 
 
 def _html(name: str, context: dict[str, Any]) -> bytes:
@@ -159,20 +175,27 @@ def _html(name: str, context: dict[str, Any]) -> bytes:
 
 def _book_data(book: Book) -> bytes:
     """``window.HANDBOOK_BOOK``: the scales' level names, which rubric tables only show as labels."""
-    scales = {scale.id: {"name": scale.name, "levels": [{"id": lv.id, "label": lv.label, "name": lv.name}
-                                                        for lv in scale.levels]}
-              for scale in book.manifest.scales.values()}
+    scales = {
+        scale.id: {
+            "name": scale.name,
+            "levels": [{"id": lv.id, "label": lv.label, "name": lv.name} for lv in scale.levels],
+        }
+        for scale in book.manifest.scales.values()
+    }
     data = json.dumps({"id": book.manifest.id, "scales": scales}, sort_keys=True, ensure_ascii=False)
     return f"window.HANDBOOK_BOOK = {data};\n".encode()
 
 
 def static_files() -> dict[str, bytes]:
     """The site's own CSS, JS and icon, shipped with the pipeline."""
-    return {f"{STATIC_PREFIX}{path.relative_to(STATIC).as_posix()}": path.read_bytes()
-            for path in sorted(STATIC.rglob("*")) if path.is_file()}
+    return {
+        f"{STATIC_PREFIX}{path.relative_to(STATIC).as_posix()}": path.read_bytes()
+        for path in sorted(STATIC.rglob("*"))
+        if path.is_file()
+    }
 
 
-def _assets(book: Book, bodies: Any) -> dict[str, Path]:
+def _assets(book: Book, bodies: Iterable[Body]) -> dict[str, Path]:
     """Everything under source/assets/, plus any other source file a page links to."""
     linked = {path for body in bodies for path in body.assets}
     wanted = sorted(p for p in book.assets if p.startswith(ASSETS_DIR) or p in linked)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from pipeline.model import Book, Page, Scale
 from pipeline.render.cite import Citations, plain, render_citations
 from pipeline.render.export_blocks import JSON, export_page
 from pipeline.render.markup import site_links
+from pipeline.render.site_pages import Names
 
 SCHEMA_ID = "https://handbook-pipeline.invalid/schema/export/v1.schema.json"
 # semver: minor = fields or block types added, patch = fixes; see docs/json-export.md
@@ -22,7 +24,8 @@ def render(book: Book, out: Path, config: Config) -> list[Path]:
     """Write ``json/<handbook id>.json``."""
     target = out / "json" / f"{book.manifest.id}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dumps(export(book, render_citations(book, config.cache))), encoding="utf-8")
+    with target.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(serialise(book, render_citations(book, config.cache)))
     return [target]
 
 
@@ -33,12 +36,43 @@ def dumps(document: JSON) -> str:
 
 def export(book: Book, citations: Citations) -> JSON:
     """The export document; links inside ``html`` are those of the HTML site (relative to its root)."""
-    links = site_links()
+    pages, cited = _pages(book, citations)
+    return _document(book, citations, pages, cited)
+
+
+def serialise(book: Book, citations: Citations) -> Iterator[str]:
+    """``dumps(export(book, citations))`` in pieces, each page serialised on its own.
+
+    The whole document is never held as objects or as one string: on 1,000 pages that saves
+    most of a gigabyte. Splicing is exact because indented JSON holds no raw newline inside a
+    string and a top-level key sits alone on its line, two spaces in.
+    """
+    pages, cited = _pages(book, citations, lambda page: dumps(page)[:-1].replace("\n", "\n    "))
+    skeleton = dumps(_document(book, citations, [], cited))
+    before, after = skeleton.split('\n  "pages": []', 1)
+    yield before + '\n  "pages": '
+    if not pages:
+        yield "[]"
+    for number, page in enumerate(pages):
+        yield ("[\n    " if number == 0 else ",\n    ") + page
+    if pages:
+        yield "\n  ]"
+    yield after
+
+
+def _pages(
+    book: Book, citations: Citations, finish: Callable[[JSON], Any] = lambda page: page
+) -> tuple[list[Any], list[JSON]]:
+    links = site_links(Names.of(book).references)  # the site's own links, so hrefs resolve on the site
     pages, cited = [], []
     for page in book.pages:
         part = export_page(page, book, citations, links)
-        pages.append(_page(page, book, part.sections))
+        pages.append(finish(_page(page, book, part.sections)))
         cited += part.citations
+    return pages, cited
+
+
+def _document(book: Book, citations: Citations, pages: list[Any], cited: list[JSON]) -> JSON:
     return {
         "$schema": SCHEMA_ID,
         "schema_version": SCHEMA_VERSION,

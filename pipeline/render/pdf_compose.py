@@ -7,9 +7,10 @@ import re
 from collections.abc import Sequence
 from importlib.resources import files
 
+import jinja2
 from markupsafe import Markup
 
-from pipeline.render.pdf_document import Chapter, PrintBook, Section, generator
+from pipeline.render.pdf_document import Chapter, PrintBook, generator
 from pipeline.render.pdf_fonts import fonts_css
 
 GOTO = "hb-goto:"  # a link into another chunk: a PDF destination again once the chunks are merged
@@ -23,11 +24,13 @@ def _template_text(name: str) -> str:
 
 
 @functools.cache
-def _environment() -> object:
-    import jinja2
-
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(_template_text), autoescape=True,
-                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_text),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["css_string"] = css_string
     return env
 
@@ -38,25 +41,45 @@ def css_string(value: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
-def compose(book: PrintBook, *, front: bool = True, chapters: Sequence[Chapter] | None = None, back: bool = True,
-            numbers: dict[str, int] | None = None, first_page: int | None = None, bookmarks: bool = True,
-            everywhere: frozenset[str] | None = None) -> str:
+def compose(
+    book: PrintBook,
+    *,
+    front: bool = True,
+    chapters: Sequence[Chapter] | None = None,
+    back: bool = True,
+    numbers: dict[str, int] | None = None,
+    first_page: int | None = None,
+    bookmarks: bool = True,
+    goto: bool = False,
+) -> str:
     """The template filled in with the parts asked for.
 
     ``numbers`` prints literal page numbers in the contents (chunks) instead of target-counter();
-    ``first_page`` numbers the first page; links to anchors outside the parts become GOTO links when
-    ``everywhere`` holds them, else plain text.
+    ``first_page`` numbers the first page; ``goto`` turns every internal link into a GOTO link (a chunk:
+    pdf_merge resolves them). Links to anchors the book does not have become plain text.
     """
-    import jinja2
-
     parts = book.chapters if chapters is None else tuple(chapters)
-    env = _environment()
-    assert isinstance(env, jinja2.Environment)
-    html = env.get_template("handbook.html.j2").render(
-        book=book, chapters=parts, front=front, back=back, numbers=numbers, first_page=first_page,
-        bookmarks=bookmarks, toc=book.outline()[1:], toc_depth=toc_depth(book), generator=generator(),
-        fonts_css=fonts_css(), print_css=_template_text("print.css"))
-    return link_targets(html, local_ids(book, front, parts, back), everywhere or frozenset())
+    html = (
+        _environment()
+        .get_template("handbook.html.j2")
+        .render(
+            book=book,
+            chapters=parts,
+            front=front,
+            back=back,
+            numbers=numbers,
+            first_page=first_page,
+            bookmarks=bookmarks,
+            toc=book.outline()[1:],
+            toc_depth=toc_depth(book),
+            generator=generator(),
+            fonts_css=fonts_css(),
+            print_css=_template_text("print.css"),
+        )
+    )
+    if goto:
+        return link_targets(html, frozenset(), book.ids)
+    return link_targets(html, local_ids(book, front, parts, back), frozenset())
 
 
 def toc_depth(book: PrintBook) -> int:
@@ -82,12 +105,3 @@ def link_targets(html: str, local: frozenset[str], everywhere: frozenset[str]) -
         return f' href="{GOTO}{match[1]}"' if match[1] in everywhere else ""
 
     return _HREF.sub(fix, html)
-
-
-def flatten(sections: Sequence[Section]) -> list[Section]:
-    """Every section of a tree, in reading order."""
-    out: list[Section] = []
-    for section in sections:
-        out.append(section)
-        out += flatten(section.children)
-    return out

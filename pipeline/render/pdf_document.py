@@ -17,8 +17,20 @@ from pipeline.render.markup import Links, render_page
 GLOBAL = "#="  # marks hrefs that already name a document-wide anchor (see _localise)
 _HREF = re.compile(r' href="#([^"]*)"')
 _ID = re.compile(r' id="([^"]*)"')
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,7 @@ class PrintBook:
     """Everything the print template shows, already rendered: picklable, hashable input of a PDF."""
 
     handbook_id: str
+    kicker: str  # the line above the cover title: "Handbook", or the handbook's title on a page's own PDF
     title: str
     subtitle: str
     description: str
@@ -85,19 +98,40 @@ def print_book(book: Book, citations: Citations, pages: tuple[Page, ...] | None 
     chapters = tuple(_chapter(page, book, citations) for page in chosen)
     cited = {c.key for page in chosen for c in page.citations}
     references = tuple((key, entry) for key, entry in citations.entries.items() if key in cited)
-    return PrintBook(man.id, man.title, man.subtitle, man.description, man.version, _display_date(man.date,
-                     man.language), _timestamp(man.date), tuple(a.name for a in man.authors), man.licence,
-                     man.language or "en", man.keywords, "letter" if man.paper.lower() == "letter" else "A4",
-                     chapters, references)
+    split = pages is not None and len(pages) == 1
+    first = chosen[0] if split else None
+    return PrintBook(
+        man.id,
+        man.title if first else "Handbook",
+        first.title if first else man.title,
+        str(first.meta.get("subtitle") or "") if first else man.subtitle,
+        str(first.meta.get("summary") or man.description) if first else man.description,
+        man.version,
+        _display_date(man.date, man.language),
+        _timestamp(man.date),
+        tuple(a.name for a in man.authors),
+        man.licence,
+        man.language or "en",
+        man.keywords,
+        "letter" if man.paper.lower() == "letter" else "A4",
+        chapters,
+        references,
+    )
 
 
 def _chapter(page: Page, book: Book, citations: Citations) -> Chapter:
     links = Links(lambda page_id, fragment: GLOBAL + _target(page_id, fragment), f"{GLOBAL}ref-")
     body = _localise(render_page(page, book, citations, links), page.id)
     anchor = chapter_anchor(page.id)
-    return Chapter(page.id, page.title, str(page.meta.get("subtitle") or ""), body,
-                   Section(1, page.title, anchor, _tree(page)), frozenset({anchor, *_ID.findall(body)}),
-                   len(plain(body)))
+    return Chapter(
+        page.id,
+        page.title,
+        str(page.meta.get("subtitle") or ""),
+        body,
+        Section(1, page.title, anchor, _tree(page)),
+        frozenset({anchor, *_ID.findall(body)}),
+        len(plain(body)),
+    )
 
 
 def _target(page_id: str, fragment: str) -> str:
@@ -109,8 +143,7 @@ def _target(page_id: str, fragment: str) -> str:
 def _localise(body: str, page_id: str) -> str:
     """Prefix the page's own ids and in-page links so pages can share one document."""
     body = _ID.sub(lambda m: f' id="{page_id}--{m[1]}"', body)
-    return _HREF.sub(lambda m: f' href="#{m[1][1:]}"' if m[1].startswith("=") else f' href="#{page_id}--{m[1]}"',
-                     body)
+    return _HREF.sub(lambda m: f' href="#{m[1][1:]}"' if m[1].startswith("=") else f' href="#{page_id}--{m[1]}"', body)
 
 
 def _tree(page: Page) -> tuple[Section, ...]:

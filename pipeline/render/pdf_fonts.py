@@ -46,8 +46,10 @@ def fonts_css() -> str:
     """@font-face rules pointing at the installed files (file: URLs the fetcher allows)."""
     rules = []
     for (family, _package, _name, weight, style), path in zip(FACES, font_files(), strict=True):
-        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
-                     f"font-weight: {weight}; font-style: {style}; }}")
+        rules.append(
+            f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+            f"font-weight: {weight}; font-style: {style}; }}"
+        )
     return "\n".join(rules)
 
 

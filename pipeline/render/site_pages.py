@@ -18,11 +18,25 @@ from pipeline.render.cite import Citations
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 
 # No inline script or style element; style attributes stay allowed for markdown-it's column alignment.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
-       "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
+)
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +60,14 @@ class Names:
 
 @functools.cache
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                      undefined=StrictUndefined, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
     env.globals["csp"] = CSP
     return env
 
@@ -74,11 +94,22 @@ def book_context(book: Book, names: Names) -> dict[str, Any]:
     """The book-wide values every template shows (header, footer, metadata)."""
     man = book.manifest
     iso, words = date_of(book)
-    return {"id": man.id, "title": man.title, "subtitle": man.subtitle, "version": man.version,
-            "language": man.language or "en", "date": iso, "date_text": words, "licence": man.licence,
-            "authors": [author.name for author in man.authors], "description": man.description,
-            "keywords": list(man.keywords), "references": names.references, "search": names.search,
-            "has_references": bool(book.references)}
+    return {
+        "id": man.id,
+        "title": man.title,
+        "subtitle": man.subtitle,
+        "version": man.version,
+        "language": man.language or "en",
+        "date": iso,
+        "date_text": words,
+        "licence": man.licence,
+        "authors": [author.name for author in man.authors],
+        "description": man.description,
+        "keywords": list(man.keywords),
+        "references": names.references,
+        "search": names.search,
+        "has_references": bool(book.references),
+    }
 
 
 def toc(headings: tuple[Heading, ...]) -> list[dict[str, Any]]:
@@ -98,17 +129,26 @@ def page_meta(page: Page) -> dict[str, Any]:
     meta = page.meta
     objectives = meta.get("objectives")
     minutes = meta.get("estimated_minutes")
-    return {"id": page.id, "href": f"{page.id}.html", "title": page.title, "subtitle": str(meta.get("subtitle") or ""),
-            "summary": str(meta.get("summary") or ""), "status": str(meta.get("status") or ""),
-            "objectives": [str(item) for item in objectives] if isinstance(objectives, list) else [],
-            "minutes": minutes if isinstance(minutes, int) and not isinstance(minutes, bool) else None}
+    return {
+        "id": page.id,
+        "href": f"{page.id}.html",
+        "title": page.title,
+        "subtitle": str(meta.get("subtitle") or ""),
+        "summary": str(meta.get("summary") or ""),
+        "status": str(meta.get("status") or ""),
+        "objectives": [str(item) for item in objectives] if isinstance(objectives, list) else [],
+        "minutes": minutes if isinstance(minutes, int) and not isinstance(minutes, bool) else None,
+    }
 
 
 def neighbour(book: Book, index: int, names: Names) -> tuple[dict[str, str], dict[str, str] | None]:
     """Previous and next link of the page at ``index``: the contents before the first, references after the last."""
     pages = book.pages
-    prev = ({"href": "index.html", "title": "Contents"} if index == 0
-            else {"href": f"{pages[index - 1].id}.html", "title": pages[index - 1].title})
+    prev = (
+        {"href": "index.html", "title": "Contents"}
+        if index == 0
+        else {"href": f"{pages[index - 1].id}.html", "title": pages[index - 1].title}
+    )
     if index + 1 < len(pages):
         return prev, {"href": f"{pages[index + 1].id}.html", "title": pages[index + 1].title}
     return prev, ({"href": names.references, "title": "References"} if book.references else None)
@@ -118,14 +158,23 @@ def page_context(book: Book, index: int, names: Names, rubrics: int) -> dict[str
     """Everything page.html shows except the body (which the caller adds, rendered by markup.py)."""
     page = book.pages[index]
     prev, nxt = neighbour(book, index, names)
-    return {"book": book_context(book, names), "page": page_meta(page), "toc": toc(page.headings),
-            "prev": prev, "next": nxt, "rubrics": rubrics, "position": index + 1, "total": len(book.pages)}
+    return {
+        "book": book_context(book, names),
+        "page": page_meta(page),
+        "toc": toc(page.headings),
+        "prev": prev,
+        "next": nxt,
+        "rubrics": rubrics,
+        "position": index + 1,
+        "total": len(book.pages),
+    }
 
 
 def index_context(book: Book, names: Names) -> dict[str, Any]:
-    pages = [{**page_meta(page), "sections": [{"anchor": h.anchor, "text": h.text}
-                                               for h in page.headings if h.level <= 2]}
-             for page in book.pages]
+    pages = [
+        {**page_meta(page), "sections": [{"anchor": h.anchor, "text": h.text} for h in page.headings if h.level <= 2]}
+        for page in book.pages
+    ]
     minutes = sum(p["minutes"] or 0 for p in pages)
     return {"book": book_context(book, names), "pages": pages, "minutes": minutes}
 
@@ -136,9 +185,15 @@ def references_context(book: Book, citations: Citations, names: Names, shown: in
     for page in book.pages:
         for key in dict.fromkeys(c.key for c in page.citations):
             citing.setdefault(key, []).append({"href": f"{page.id}.html", "title": page.title})
-    entries = [{"key": key, "html": Markup(body), "pages": citing.get(key, [])[:shown],
-                "more": max(0, len(citing.get(key, [])) - shown)}
-               for key, body in citations.entries.items()]
+    entries = [
+        {
+            "key": key,
+            "html": Markup(body),
+            "pages": citing.get(key, [])[:shown],
+            "more": max(0, len(citing.get(key, [])) - shown),
+        }
+        for key, body in citations.entries.items()
+    ]
     return {"book": book_context(book, names), "entries": entries}
 
 

@@ -10,17 +10,17 @@ from collections.abc import Iterable
 from pipeline.model import Page
 
 GLOBAL = "HANDBOOK_SEARCH_INDEX"
-_SECTION = re.compile(r'<section class="hb-section" data-section="([^"]*)">(.*?)</section>', re.S)
-# Block boundaries become spaces so that adjacent cells or list items do not run together.
-_BLOCK = re.compile(r"</?(?:p|li|ul|ol|td|th|tr|thead|tbody|table|h[1-6]|div|section|blockquote|pre|br|dd|dt|dl|"
-                    r"figure|figcaption|details|summary|hr)\b[^>]*>", re.I)
+_SECTION = re.compile(r'<section class="hb-section" data-section="([^"]*)">')
+# Closing block tags become spaces so that adjacent cells or list items do not run together; inline tags
+# vanish, so "(<a>Stack Overflow, 2025</a>)" stays "(Stack Overflow, 2025)".
+_BREAK = re.compile(r"</(?:p|li|t[dhr]|h[1-6]|div|d[dt]|blockquote|pre|figcaption|summary|table|[uo]l)>|<[bh]r\b[^>]*>")
 _TAG = re.compile(r"<[^>]+>")
-_HEADING = re.compile(r"<h[1-6]\b[^>]*>.*?</h[1-6]>", re.S)
+_HEADING = re.compile(r"\s*<h[1-6]\b[^>]*>.*?</h[1-6]>", re.S)
 
 
 def text_of(fragment: str) -> str:
     """Visible text of an HTML fragment, whitespace collapsed."""
-    return " ".join(html.unescape(_TAG.sub("", _BLOCK.sub(" ", fragment))).split())
+    return " ".join(html.unescape(_TAG.sub("", _BREAK.sub(" ", fragment))).split())
 
 
 def page_entry(page: Page, body: str) -> str:
@@ -34,18 +34,17 @@ def page_entry(page: Page, body: str) -> str:
     header += [str(item) for item in objectives] if isinstance(objectives, list) else []
     sections = [["", page.title, " ".join(" ".join(header).split())]]
     headings = {heading.anchor: heading.text for heading in page.headings}
-    for anchor, inner in _SECTION.findall(body):
-        title = headings.get(html.unescape(anchor), page.title)
-        first = _HEADING.search(inner)
-        if first and first.start() == inner.find("<h"):
-            inner = inner[:first.start()] + inner[first.end():]  # the heading is its own field
-        text = text_of(inner)
+    parts = _SECTION.split(body)  # [before, anchor, content, anchor, content, ...]
+    for anchor, inner in zip(parts[1::2], parts[2::2], strict=True):
+        name = html.unescape(anchor)
+        heading = _HEADING.match(inner)
+        text = text_of(inner[heading.end() :] if heading else inner)
+        title = headings.get(name, page.title)
         if text or title != page.title:
-            sections.append([html.unescape(anchor), title, text])
+            sections.append([name, title, text])
     return json.dumps([f"{page.id}.html", page.title, sections], ensure_ascii=False, separators=(",", ":"))
 
 
-def script(entries: Iterable[str]) -> bytes:
+def script(entries: Iterable[bytes]) -> bytes:
     """The index file: ``window.HANDBOOK_SEARCH_INDEX = {"pages": [...]}``, one page per line."""
-    body = ",\n".join(entries)
-    return f'window.{GLOBAL} = {{"version": 1, "pages": [\n{body}\n]}};\n'.encode()
+    return b'window.%s = {"version": 1, "pages": [\n%s\n]};\n' % (GLOBAL.encode(), b",\n".join(entries))

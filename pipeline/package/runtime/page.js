@@ -86,7 +86,8 @@
       index = target.index;
     }
     if (index >= 0) {
-      sections[index].scrollIntoView({ block: "start" });
+      // "instant": a smooth scroll (the site's CSS) would pass, and so count, the sections in between
+      sections[index].scrollIntoView({ block: "start", behavior: "instant" });
     }
   }
 

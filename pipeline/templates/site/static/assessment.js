@@ -173,8 +173,8 @@
       ? this.table.parentElement : this.table;
     var hint = document.createElement("p");
     hint.className = "assessment-hint";
-    hint.textContent = "Self-assessment: in each row, choose the cell that describes you best. "
-      + "Your answers are kept in this browser only.";
+    hint.textContent = "In each row, choose the cell that describes you best. "
+      + "Your answers stay in this browser.";
     wrap.parentNode.insertBefore(hint, wrap);
     var bar = document.createElement("div");
     bar.className = "assessment-bar";

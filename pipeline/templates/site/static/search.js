@@ -86,17 +86,24 @@
     return total;
   }
 
+  /* A window of text around the whole query if it occurs, else around the longest word; cut at spaces. */
   function snippet(section, needles) {
     var text = section.text;
-    var first = -1;
-    needles.forEach(function (needle) {
-      var at = section.foldedText.indexOf(needle);
-      if (at !== -1 && (first === -1 || at < first)) {
-        first = at;
-      }
-    });
-    var start = Math.max(0, first - SNIPPET);
-    var end = Math.min(text.length, Math.max(first, 0) + SNIPPET * 2);
+    var folded = section.foldedText;
+    var at = folded.indexOf(needles.join(" "));
+    var byLength = needles.slice().sort(function (a, b) { return b.length - a.length; });
+    for (var i = 0; at === -1 && i < byLength.length; i += 1) {
+      at = folded.indexOf(byLength[i]);
+    }
+    at = Math.max(at, 0);
+    var start = Math.max(0, at - SNIPPET);
+    var end = Math.min(text.length, at + SNIPPET * 2);
+    if (start > 0 && text.indexOf(" ", start) !== -1 && text.indexOf(" ", start) < at) {
+      start = text.indexOf(" ", start) + 1;
+    }
+    if (end < text.length && text.lastIndexOf(" ", end) > at) {
+      end = text.lastIndexOf(" ", end);
+    }
     var fragment = document.createDocumentFragment();
     var cut = text.slice(start, end);
     var foldedCut = section.foldedText.slice(start, end);

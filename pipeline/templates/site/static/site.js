@@ -79,10 +79,12 @@
 
   /* Marks the contents entry of the section being read. */
   function setupScrollSpy() {
+    var nav = document.querySelector(".toc");
     var links = document.querySelectorAll(".toc a[href^='#']");
-    if (!links.length || !("IntersectionObserver" in window)) {
+    if (!nav || !links.length || !("IntersectionObserver" in window)) {
       return;
     }
+    nav.classList.add("toc--spy");
     var byId = {};
     var targets = [];
     for (var i = 0; i < links.length; i += 1) {
@@ -112,6 +114,12 @@
         if (Object.prototype.hasOwnProperty.call(byId, key)) {
           byId[key].classList.toggle("is-current", key === current);
         }
+      }
+      /* only the current section's sub-sections stay unfolded */
+      var open = byId[current].closest(".toc__list > li");
+      var items = nav.querySelectorAll(".toc__list > li");
+      for (var k = 0; k < items.length; k += 1) {
+        items[k].classList.toggle("is-open", items[k] === open);
       }
     }, { rootMargin: "0px 0px -70% 0px" });
     targets.forEach(function (target) {

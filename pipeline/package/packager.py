@@ -1,0 +1,105 @@
+"""SCORM packages from a rendered site: content, launch page, manifest, control documents, content-hash cache."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.diagnostics import PipelineError
+from pipeline.model import Book
+from pipeline.package import archive
+from pipeline.package.controls import VERSIONS, Version, control_documents
+from pipeline.package.info import package_info, xml_id
+from pipeline.package.launch import COMPLETION_RULES, launch_page, runtime_files
+from pipeline.package.manifest import Item, Resource, write
+from pipeline.package.site import LAUNCH, RUNTIME, read_site
+
+FOLDER = "scorm"
+MANIFEST = "imsmanifest.xml"
+_FORMAT = "handbook-scorm-4"  # bump when the packager's output changes for the same inputs
+# Deflated members of the last package, by (name, digest): the 2004 package reuses the 1.2 work.
+_PACKED: dict[tuple[str, str], archive.Entry] = {}
+# A site rendered here because the html format was not built in the same run, reused by the next package.
+_SITE: list[tuple[Book, tempfile.TemporaryDirectory[str]]] = []
+
+
+def render(book: Book, out: Path, config: Config, version: str) -> list[Path]:
+    """Package ``out/html`` if the html renderer already ran in this staging folder, else render it first."""
+    site = out / "html"
+    if not (site / "index.html").is_file():
+        site = _rendered_site(book, config)
+    return [build_package(book, site, VERSIONS[version], out / FOLDER, config.cache)]
+
+
+def _rendered_site(book: Book, config: Config) -> Path:
+    if not _SITE or _SITE[0][0] is not book:
+        from pipeline.render import html
+
+        _SITE.clear()
+        folder = tempfile.TemporaryDirectory(prefix="handbook-site-")
+        html.render(book, Path(folder.name), config)
+        _SITE.append((book, folder))
+    return Path(_SITE[0][1].name) / "html"
+
+
+def file_name(book_id: str, version: Version) -> str:
+    return f"{book_id}-scorm{version.key.replace('.', '')}.zip"
+
+
+def build_package(
+    book: Book, site_dir: Path, version: Version, dest: Path, cache: Path, completion: str = "sections"
+) -> Path:
+    """Write ``dest/<id>-scorm12.zip`` (or ``-scorm2004.zip``); reuse the cached zip when no input changed."""
+    if completion not in COMPLETION_RULES:
+        raise ValueError(f"completion must be one of {COMPLETION_RULES}")
+    info = package_info(book)
+    site = read_site(site_dir)
+    page_ids = [page.id for page in book.pages if page.id in site.sections]
+    files = dict(site.files)
+    _add(files, runtime_files())
+    _add(files, {LAUNCH: launch_page(info, version.key, page_ids, site, completion)})
+    controls = {name: path.read_bytes() for name, path in control_documents(version).items()}
+    resources = [
+        Resource(xml_id("RES", info.id), tuple(sorted(files)), LAUNCH),
+        Resource(xml_id("RES", info.id, "schemas"), tuple(sorted(controls)), sco=False),
+    ]
+    items = [Item(xml_id("ITEM", info.id), info.title, resources[0].identifier)]
+    _add(files, controls)
+    _add(files, {MANIFEST: write(info, version, items, resources).encode()})
+    digests = {name: site.digests.get(name) or hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    return _cached_zip(files, digests, info.date, dest / file_name(info.id, version), cache / FOLDER)
+
+
+def _add(files: dict[str, bytes], extra: dict[str, bytes]) -> None:
+    clash = sorted(set(files) & set(extra))
+    if clash:
+        raise PipelineError(f"the rendered site already has {', '.join(clash)}, which the SCORM package needs")
+    files.update(extra)
+
+
+def _cached_zip(files: dict[str, bytes], digests: dict[str, str], date: str, target: Path, cache: Path) -> Path:
+    key = hashlib.sha256(f"{_FORMAT}\n{date}\n".encode())
+    for name in sorted(files):
+        key.update(f"{name}\0{digests[name]}\n".encode())
+    stem = target.stem
+    cached = cache / f"{stem}-{key.hexdigest()[:32]}.zip"
+    if not cached.is_file():
+        entries = archive.pack_all(files, digests, _PACKED)
+        _PACKED.clear()
+        _PACKED.update({(name, digests[name]): entry for name, entry in entries.items()})
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".partial")
+        archive.write_zip(partial, entries.items(), date)
+        partial.replace(cached)
+        for old in cache.glob(f"{stem}-*.zip"):  # keep one zip per package: the cache must not grow forever
+            if old != cached:
+                old.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cached, target)
+    return target
+
+
+__all__ = ["MANIFEST", "RUNTIME", "build_package", "file_name", "render"]

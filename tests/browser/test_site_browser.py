@@ -1,0 +1,265 @@
+"""The site in headless Chromium: self-assessment, search, links, outside requests, accessibility, file://."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urldefrag
+
+import pytest
+from browser_helpers import AXE, ROOT, guard_requests
+
+PAGE = "skill-progression-map"
+PHRASE = "AI-assisted development without skill progression caused refactoring to drop"
+STORAGE = "handbook:skill-progression-map:assessment:"
+expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
+
+
+@pytest.fixture
+def context(chromium: Any) -> Iterator[Any]:
+    instance = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def watch_errors(page: Any) -> list[str]:
+    """Console errors (CSP violations among them) and uncaught exceptions."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def record_events(page: Any) -> None:
+    page.evaluate("""() => {
+        window.recorded = [];
+        document.addEventListener("handbook:assessment", (event) => window.recorded.push(event.detail));
+    }""")
+
+
+def choice(table: Any, question: str, level: str) -> Any:
+    return table.locator(f"tr[data-question='{question}'] td[data-level='{level}'] button")
+
+
+def test_self_assessment_level_event_persistence_and_reset(context: Any, site_url: str) -> None:
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto(site_url + f"{PAGE}.html")
+    record_events(page)
+    table = page.locator("table.rubric").first
+    rubric = table.get_attribute("data-rubric")
+    status = page.locator(".assessment-status").first
+
+    choice(table, "q1", "2").click()
+    assert choice(table, "q1", "2").get_attribute("aria-pressed") == "true"
+    assert "1 of 3 answered" in status.inner_text()
+    choice(table, "q2", "2").focus()  # keyboard: arrow to the next level, Space to choose it
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Space")
+    assert choice(table, "q2", "2.5").get_attribute("aria-pressed") == "true"
+    assert choice(table, "q2", "2").get_attribute("aria-pressed") == "false"
+    choice(table, "q3", "1").click()
+    # positions 2, 3 and 0 on the five-step scale: the median is position 2, Level 2
+    assert "Your level: Level 2 (AI-Integrated)" in status.inner_text()
+    assert table.get_attribute("data-result") == "2"
+
+    events = page.evaluate("window.recorded")
+    assert [e["question"] for e in events] == ["q1", "q2", "q3"]
+    assert events[0] == {
+        "rubric": rubric,
+        "question": "q1",
+        "questionText": "How do you start a new feature?",
+        "level": "2",
+        "levelLabel": "Level 2",
+        "answered": 1,
+        "total": 3,
+        "result": None,
+    }
+    assert events[2]["result"] == {"level": "2", "label": "Level 2"}
+    assert events[2]["questionText"] == "What do you share with teammates?"
+    saved = page.evaluate(f"localStorage.getItem({json.dumps(STORAGE + rubric)})")
+    assert json.loads(saved) == {"q1": "2", "q2": "2.5", "q3": "1"}
+
+    page.reload()
+    record_events(page)
+    table = page.locator("table.rubric").first
+    assert choice(table, "q2", "2.5").get_attribute("aria-pressed") == "true"
+    assert "Your level: Level 2" in page.locator(".assessment-status").first.inner_text()
+    assert page.locator("table.rubric").nth(1).get_attribute("data-answered") == "0"
+
+    choice(table, "q3", "1").click()  # pressing the chosen cell again takes the answer back
+    assert choice(table, "q3", "1").get_attribute("aria-pressed") == "false"
+    page.locator(".assessment-reset").first.click()
+    events = page.evaluate("window.recorded")
+    assert [(e["question"], e["level"], e["answered"]) for e in events] == [
+        ("q3", None, 2),
+        ("q1", None, 0),
+        ("q2", None, 0),
+    ]
+    assert all(e["result"] is None for e in events)
+    assert page.evaluate(f"localStorage.getItem({json.dumps(STORAGE + rubric)})") is None
+    assert table.locator("button[aria-pressed='true']").count() == 0
+    assert errors == []
+
+
+def test_an_even_number_of_answers_rounds_the_midpoint_down(chromium: Any, tmp_path: Path) -> None:
+    from pipeline.build import build
+    from pipeline.config import Config
+
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "source", source)
+    page_file = source / "pages" / f"{PAGE}.md"
+    page_file.write_text(
+        page_file.read_text(encoding="utf-8") + "\n## Two questions\n\n"
+        "| Question | Level 1 | Level 1.5 | Level 2 | Level 2.5 | Level 3 |\n|---|---|---|---|---|---|\n"
+        "| First? | a | b | c | d | e |\n| Second? | f | g | h | i | j |\n",
+        encoding="utf-8",
+    )
+    assert build(Config(source=source, out=tmp_path / "out", formats=("html",))).ok
+    page = chromium.new_page()
+    page.goto((tmp_path / "out" / "html" / f"{PAGE}.html").as_uri())
+    table = page.locator("table.rubric").last
+    choice(table, "q1", "1").click()
+    choice(table, "q2", "2.5").click()  # positions 0 and 3: midpoint 1.5, rounded down to position 1
+    assert table.get_attribute("data-result") == "1.5"
+    page.close()
+
+
+def search_results(page: Any) -> list[str]:
+    page.wait_for_selector(".search-form[data-ready='true']")
+    return page.locator(".search-hit__link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def test_search_finds_a_phrase_over_http_and_from_the_header_form(context: Any, site_url: str) -> None:
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto(site_url + "search.html?q=" + quote(f'"{PHRASE}"'))
+    assert search_results(page)[0] == f"{PAGE}.html#engineering"
+    assert page.locator(".search-hit mark").first.inner_text().lower() == PHRASE.lower()
+    page.goto(site_url + "index.html")
+    page.fill("#site-search-q", "specification engineering")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url("**/search.html?q=*")
+    assert f"{PAGE}.html#cross-cutting-the-skills-that-matter-at-every-level" in search_results(page)
+    page.fill("#search-q", '"no such phrase anywhere"')
+    expect(page.locator("#search-status")).to_have_text(re.compile("^No section contains"))
+    assert errors == []
+
+
+def test_search_assessment_and_theme_work_from_file_urls(context: Any, built_site: Path) -> None:
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto((built_site / "search.html").as_uri() + "?q=" + quote(PHRASE))
+    assert f"{PAGE}.html#engineering" in search_results(page)
+    page.goto((built_site / f"{PAGE}.html").as_uri())
+    table = page.locator("table.rubric").first
+    choice(table, "q1", "3").click()
+    assert table.get_attribute("data-answered") == "1"
+    toggle = page.locator(".theme-toggle")
+    before = toggle.get_attribute("aria-pressed")
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") != before
+    page.reload()
+    assert page.locator(".theme-toggle").get_attribute("aria-pressed") != before  # the choice persists
+    assert errors == []
+
+
+def test_crawl_finds_no_broken_link_and_no_outside_request(context: Any, site_url: str) -> None:
+    outside = guard_requests(context, (site_url,))
+    page = context.new_page()
+    errors = watch_errors(page)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    queue, seen = [site_url + "index.html", site_url + "search.html?q=level"], set()
+    anchors: dict[str, set[str]] = {}  # page URL → fragments linked to it
+    while queue:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = page.goto(url)
+        assert response is not None and response.ok, url
+        for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.href)"):
+            target, fragment = urldefrag(href)
+            if target.startswith(site_url):
+                queue.append(target)
+                if fragment:
+                    anchors.setdefault(target, set()).add(fragment)
+    broken = []
+    for target, wanted in sorted(anchors.items()):
+        page.goto(target)
+        broken += [
+            f"{target}#{f}"
+            for f in sorted(wanted)
+            if not page.evaluate("id => document.getElementById(decodeURIComponent(id)) !== null", f)
+        ]
+    assert {"index.html", f"{PAGE}.html", "references.html", "search.html"} <= {
+        u.rsplit("/", 1)[1].split("?")[0] for u in seen
+    }
+    assert broken == [] and failed == [] and outside == [] and errors == []
+
+
+def serious_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const found = await axe.run(document, {resultTypes: ["violations"]});
+        return found.violations.map(v => ({id: v.id, impact: v.impact,
+                                          nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+    }""")
+    return [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in result if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_serious_violation(chromium: Any, site_url: str, scheme: str, width: int) -> None:
+    if not AXE.is_file():
+        pytest.skip("node_modules/axe-core is missing (npm install)")
+    # axe is injected as an inline script, which the site's own CSP rightly refuses
+    context = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
+    page = context.new_page()
+    found = []
+    for path in ("index.html", f"{PAGE}.html", "references.html", "search.html?q=level"):
+        page.goto(site_url + path)
+        if path == f"{PAGE}.html":
+            choice(page.locator("table.rubric").first, "q1", "2").click()  # the chosen state is checked too
+        if path.startswith("search"):
+            search_results(page)
+        found += [f"{path}: {v}" for v in serious_violations(page)]
+    context.close()
+    assert found == []
+
+
+def test_keyboard_skip_link_and_visible_focus(context: Any, site_url: str) -> None:
+    page = context.new_page()
+    page.goto(site_url + f"{PAGE}.html")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "skip-link"
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0  # moved into view when focused
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search-q"
+
+
+def test_without_javascript_rubrics_read_as_plain_tables(chromium: Any, site_url: str) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site_url + f"{PAGE}.html")
+    table = page.locator("table.rubric").first
+    assert table.locator("button").count() == 0
+    assert table.locator("tr[data-question='q1'] td[data-level='2']").inner_text() == (
+        "Describe the feature to AI, review the output, iterate"
+    )
+    assert page.locator(".assessment-bar").count() == 0 and page.locator(".theme-toggle").is_hidden()
+    page.goto(site_url + "search.html?q=level")
+    assert "Search needs JavaScript" in page.locator("#search-status").inner_text()
+    context.close()

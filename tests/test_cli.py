@@ -1,0 +1,261 @@
+"""The `handbook` command line: help texts, output formats, exit codes, explain, schema and `new page`."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from pipeline.build import check
+from pipeline.cli import main
+from pipeline.codes import REGISTRY, render_markdown
+from pipeline.config import Config
+from tests.fixture_gen import FIXTURES, assemble, committed, parse_expected
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.timeout(300)
+
+
+def invoke(*args: str) -> Result:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command path under ``group``, the group itself included."""
+    out = [path]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            out += commands(command, (*path, name))
+        else:
+            out.append((*path, name))
+    return out
+
+
+@pytest.fixture()
+def broken(tmp_path: Path) -> Path:
+    """A source with errors (unknown citations) and a warning (an uncited statistic)."""
+    src = tmp_path / "src"
+    assemble(FIXTURES / "cit001-unknown-key", src)
+    with (src / "pages" / "guide.md").open("a", encoding="utf-8") as page:
+        page.write("\nSellers are 3.7× more likely to meet quota.\n")
+    return src
+
+
+@pytest.fixture()
+def clean(tmp_path: Path) -> Path:
+    src = tmp_path / "clean"
+    assemble(FIXTURES / "bib-bibtex-ok", src)  # any clean fixture: the base with nothing broken
+    return src
+
+
+# --- help ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", commands(main), ids=lambda p: " ".join(p) or "handbook")
+def test_help_has_an_example(path: tuple[str, ...]) -> None:
+    result = invoke(*path, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output, f"`handbook {' '.join(path)} --help` shows no example"
+
+
+def test_python_m_pipeline_help() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout and "check" in done.stdout
+
+
+# --- output formats --------------------------------------------------------------------------------------------
+
+
+def test_json_output(broken: Path) -> None:
+    result = invoke("check", "--source", str(broken), "--output-format", "json")
+    assert result.exit_code == 1
+    items = json.loads(result.stdout)
+    expected = check(Config(source=broken)).diagnostics
+    assert [(i["path"], i["line"], i["column"], i["code"], i["severity"]) for i in items] == [
+        (d.path, d.line, d.col, d.code, d.severity.value) for d in expected
+    ]
+    assert {"error", "warning"} == {i["severity"] for i in items}
+    for item in items:
+        assert item["name"] == REGISTRY[item["code"]].name and item["message"]
+
+
+def test_sarif_output(broken: Path) -> None:
+    result = invoke("check", "--source", str(broken), "--output-format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    assert "sarif" in log["$schema"]
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "handbook"
+    rule_ids = [rule["id"] for rule in driver["rules"]]
+    assert len(rule_ids) == len(set(rule_ids))
+    results = run["results"]
+    assert len(results) == len(check(Config(source=broken)).diagnostics) >= 4
+    for item in results:
+        assert item["ruleId"] in REGISTRY
+        assert rule_ids[item["ruleIndex"]] == item["ruleId"]
+        assert item["level"] in ("error", "warning", "note")
+        assert item["message"]["text"]
+        (location,) = item["locations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"]["uri"].endswith((".md", ".yaml"))
+        assert physical["region"]["startLine"] >= 1 and physical["region"]["startColumn"] >= 1
+    assert {r["level"] for r in results} == {"error", "warning"}
+
+
+def test_github_output(broken: Path) -> None:
+    result = invoke("check", "--source", str(broken), "--output-format", "github")
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == len(check(Config(source=broken)).diagnostics)
+    pattern = re.compile(r"^::(error|warning|notice) file=[^,:]+,line=[1-9]\d*,col=[1-9]\d*,title=[^:]+::.+$")
+    for line in lines:
+        assert pattern.match(line), line
+    assert any(line.startswith("::warning file=") for line in lines)
+    assert any(line.startswith("::error file=") for line in lines)
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
+def test_clean_source_exits_0(clean: Path, output_format: str) -> None:
+    result = invoke("check", "--source", str(clean), "--output-format", output_format)
+    assert result.exit_code == 0, result.output
+    if output_format == "json":
+        assert json.loads(result.stdout) == []
+    elif output_format == "sarif":
+        assert json.loads(result.stdout)["runs"][0]["results"] == []
+    elif output_format == "github":
+        assert result.stdout.strip() == ""
+    else:
+        assert "All checks passed." in result.output
+
+
+# --- exit codes ------------------------------------------------------------------------------------------------
+
+
+def test_errors_exit_1(broken: Path) -> None:
+    assert invoke("check", "--source", str(broken)).exit_code == 1
+
+
+def test_warnings_exit_0_unless_strict(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    assemble(FIXTURES / "clm001-uncited-statistic", src)
+    assert invoke("check", "--source", str(src)).exit_code == 0
+    assert invoke("check", "--source", str(src), "--strict").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--bogus"),
+        ("check", "--output-format", "xml"),
+        ("build", "--format", "nope", "--out", "{tmp}/out"),
+        ("explain", "XYZ999"),
+        ("schema",),
+        ("schema", "nope"),
+        ("nonsense",),
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_usage_errors_exit_2(args: tuple[str, ...], clean: Path, tmp_path: Path) -> None:
+    result = invoke(*(a.format(tmp=tmp_path) for a in args), *(["--source", str(clean)] if args[0] == "build" else []))
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "out").exists()  # a bad --format builds nothing
+
+
+# --- explain, schema -------------------------------------------------------------------------------------------
+
+
+def test_explain_prints_the_code_doc() -> None:
+    result = invoke("explain", "TBL003")
+    assert result.exit_code == 0
+    code = REGISTRY["TBL003"]
+    for part in ("TBL003", code.name, code.what, code.why, code.fix):
+        assert part in result.output
+    assert invoke("explain", "tbl003").output == result.output
+
+
+def test_explain_all_is_the_registry_doc() -> None:
+    assert invoke("explain", "--all").output == render_markdown() + "\n"
+
+
+def test_schema_page_is_json() -> None:
+    result = invoke("schema", "page")
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["type"] == "object" and {"id", "title"} <= set(schema["required"])
+
+
+def test_schema_out_writes_every_schema(tmp_path: Path) -> None:
+    assert invoke("schema", "--out", str(tmp_path / "schemas")).exit_code == 0
+    for name in ("handbook", "page", "references", "export"):
+        json.loads((tmp_path / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+# --- new page --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", ["block", "flow"])
+def test_new_page_checks_clean_and_is_listed(style: str, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    assemble(FIXTURES / "bib-bibtex-ok", src)
+    manifest = src / "handbook.yaml"
+    if style == "flow":
+        text = manifest.read_text(encoding="utf-8").replace("pages:\n  - intro\n  - guide\n", "pages: [intro, guide]\n")
+        manifest.write_text(text, encoding="utf-8")
+        assert "pages: [intro, guide]\n" in text
+    result = invoke("new", "page", "Some Title: A Test", "--source", str(src))
+    assert result.exit_code == 0, result.output
+    page = src / "pages" / "some-title-a-test.md"
+    assert page.is_file()
+    assert yaml.safe_load(manifest.read_text(encoding="utf-8"))["pages"] == ["intro", "guide", "some-title-a-test"]
+    front = yaml.safe_load(page.read_text(encoding="utf-8").split("---\n")[1])
+    assert front["id"] == "some-title-a-test" and front["title"] == "Some Title: A Test"
+    found = check(Config(source=src)).diagnostics
+    assert found == [], [f"{d.path}:{d.line}:{d.col}: {d.code} {d.message}" for d in found]
+    again = invoke("new", "page", "Some Title: A Test", "--source", str(src))
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+
+
+def test_new_page_with_an_explicit_id_keeps_the_manifest_text(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    assemble(FIXTURES / "bib-bibtex-ok", src)
+    before = (src / "handbook.yaml").read_text(encoding="utf-8")
+    assert invoke("new", "page", "Roles", "--id", "roles", "--source", str(src)).exit_code == 0
+    after = (src / "handbook.yaml").read_text(encoding="utf-8")
+    assert after == before.replace("  - guide\n", "  - guide\n  - roles\n")  # comments and layout kept
+    assert invoke("new", "page", "Bad", "--id", "Not An Id", "--source", str(src)).exit_code == 2
+
+
+# --- the code registry and its documentation -------------------------------------------------------------------
+
+
+def test_every_code_has_a_fixture() -> None:
+    covered = set()
+    for name in committed():
+        expected = parse_expected((FIXTURES / name / "expected.txt").read_text(encoding="utf-8"))
+        covered |= {code for _path, _line, _col, code in expected.findings}
+    missing = sorted(code for code in REGISTRY if not code.startswith("PKG") and code not in covered)
+    assert missing == []
+    for code in REGISTRY:
+        if not code.startswith("PKG"):
+            assert any(name.startswith(code.lower() + "-") for name in committed()), f"no fixture named {code}-…"
+
+
+def test_diagnostics_doc_is_generated_from_the_registry() -> None:
+    doc = ROOT / "docs" / "diagnostics.md"
+    assert doc.read_text(encoding="utf-8") == render_markdown() + "\n", "regenerate: handbook explain --all"

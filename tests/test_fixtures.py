@@ -1,0 +1,92 @@
+"""Bad-input fixtures: every tests/fixtures/<name>/ (and generated case) gives exactly its expected diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.build import check
+from pipeline.cli import main
+from pipeline.codes import REGISTRY
+from pipeline.config import Config
+from pipeline.diagnostics import Diagnostic, Severity
+from tests.fixture_gen import FIXTURES, GENERATED, Expected, Finding, assemble, committed, parse_expected, relative
+
+# A hang is a bug: the 5 MB page takes about 25 s here, so this is far above any honest run.
+pytestmark = pytest.mark.timeout(600)
+
+CASES = [*committed(), *sorted(GENERATED)]
+
+
+def source(name: str, tmp_path: Path) -> tuple[Path, Expected]:
+    """A complete source folder for the case, and what it must produce."""
+    src = tmp_path / "src"
+    if name in GENERATED:
+        return src, parse_expected(GENERATED[name](src))
+    return src, assemble(FIXTURES / name, src)
+
+
+def shown(finding: Finding) -> str:
+    path, line, col, code = finding
+    return f"{path}:{line}:{col}: {code}"
+
+
+def assert_findings(found: list[tuple[Finding, Diagnostic]], expected: Expected) -> None:
+    assert sorted(shown(f) for f, _ in found) == sorted(shown(f) for f in expected.findings.elements())
+    for finding, text in expected.texts:
+        said = [f"{d.message} {d.hint}" for f, d in found if f == finding]
+        assert any(text in s for s in said), f"{shown(finding)}: {text!r} not in {said}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_diagnostics(name: str, tmp_path: Path) -> None:
+    src, expected = source(name, tmp_path)
+    result = check(Config(source=src, strict=expected.strict))
+    for d in result.diagnostics:
+        assert d.line >= 1 and d.col >= 1 and d.code in REGISTRY and d.severity is not Severity.OFF, d
+    assert_findings(relative(result.diagnostics, src), expected)
+    assert result.ok is (expected.exit_code == 0)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_cli_exit_code(name: str, tmp_path: Path) -> None:
+    """`handbook check` exits 1 on errors (0 for warnings only), never shows a traceback, and prints
+    what check() finds (it takes the worker-process path when a handbook is large)."""
+    src, expected = source(name, tmp_path)
+    args = ["check", "--source", str(src), *(["--strict"] if expected.strict else [])]
+    result = CliRunner().invoke(main, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.exit_code == expected.exit_code, result.output[-3000:]
+    for d in check(Config(source=src, strict=expected.strict)).diagnostics:
+        assert f"{d.path}:{d.line}:{d.col}: {d.code}" in result.output
+
+
+def test_every_fixture_is_listed_and_parsed() -> None:
+    """Guard the harness itself: each folder has an expected.txt whose lines all parse, and names differ."""
+    folders = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name != "_base")
+    assert folders == committed()
+    assert not set(folders) & set(GENERATED)
+    for name in folders:
+        text = (FIXTURES / name / "expected.txt").read_text(encoding="utf-8")
+        findings = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        assert sum(parse_expected(text).findings.values()) == len(findings), name
+        assert parse_expected(text).exit_code in (0, 1), name
+
+
+def test_base_is_clean(tmp_path: Path) -> None:
+    result = check(Config(source=FIXTURES / "_base"))
+    assert result.diagnostics == []
+    assert result.book is not None and [p.id for p in result.book.pages] == ["intro", "guide"]
+
+
+def test_workers_find_what_one_process_finds(tmp_path: Path) -> None:
+    """60 pages go to worker processes without keep_book; the findings must not change."""
+    src = tmp_path / "src"
+    GENERATED["gen-many-pages-workers"](src)
+    alone = check(Config(source=src), keep_book=True).diagnostics
+    pooled = check(Config(source=src, jobs=2), keep_book=False).diagnostics
+    assert len(alone) == 60
+    assert pooled == alone

@@ -1,0 +1,436 @@
+"""The PDF handbook: content, outline, contents numbers, links, metadata, fonts, reproducibility, chunks."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from bench.generate import generate
+from pipeline.build import build, check
+from pipeline.config import Config
+from pipeline.model import Book
+from pipeline.render import pdf as pdf_mod
+from pipeline.render.pdf_chunks import plan
+from pipeline.render.pdf_document import print_book
+from pipeline.render.pdf_weasy import Task, refusal, write
+from tests.conftest import SOURCE
+from tests.seed import missing_units
+
+MM = 72 / 25.4
+Outline = list[tuple[str, "Outline"]]
+
+
+# ---- helpers ----------------------------------------------------------------------------------------------
+
+
+def body_text(page: Any) -> str:
+    """A page's text without the running header and page number (they sit in the page margins)."""
+    top = float(page.mediabox.height) - 20 * MM
+    parts: list[str] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: Any, _size: Any) -> None:
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if not text.strip() or 18 * MM < y < top:
+            parts.append(text)
+
+    page.extract_text(visitor_text=visit)
+    return "".join(parts)
+
+
+def document_text(reader: PdfReader) -> str:
+    """Body text of every page; list bullets dropped, a line broken after a hyphen or slash joined."""
+    text = "\n".join(body_text(page) for page in reader.pages).replace("•", " ")
+    return re.sub(r"([-/])[ \t]*\n\s*", r"\1", text)
+
+
+def outline_of(reader: PdfReader, items: list[Any] | None = None) -> Outline:
+    """The bookmark tree as (title, children)."""
+    out: Outline = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            out[-1] = (out[-1][0], outline_of(reader, item))
+        else:
+            out.append((str(item.title), []))
+    return out
+
+
+def outline_pages(reader: PdfReader, items: list[Any] | None = None) -> dict[str, int]:
+    """1-based page of each bookmark, by title (first occurrence)."""
+    found: dict[str, int] = {}
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            found = {**outline_pages(reader, item), **found}
+        else:
+            found.setdefault(str(item.title), reader.get_destination_page_number(item) + 1)
+    return found
+
+
+def heading_tree(book: Book) -> Outline:
+    """What the outline must be, from the source headings: Contents, chapters with h2/h3, References."""
+    chapters: Outline = []
+    for page in book.pages:
+        sections: Outline = []
+        for heading in page.headings:
+            if heading.level == 2:
+                sections.append((heading.text, []))
+            elif heading.level == 3:
+                sections[-1][1].append((heading.text, []))
+        chapters.append((page.title, sections))
+    return [("Contents", []), *chapters, ("References", [])]
+
+
+def contents_entries(reader: PdfReader) -> list[tuple[str, int]]:
+    """(title, printed page number) of each line of the table of contents."""
+    pages = [p for p in reader.pages[:6] if "Contents" in (p.extract_text() or "")[:40]]
+    entries = []
+    for page in pages:
+        for line in page.extract_text().splitlines():
+            match = re.fullmatch(r"(.+?)[ .]*?\s(\d+)", line.strip())
+            if match and " . ." in line:
+                entries.append((match[1].strip(), int(match[2])))
+    return entries
+
+
+def link_targets(reader: PdfReader, page_index: int) -> list[int]:
+    """1-based target page of each internal link on a page."""
+    targets = []
+    for ref in reader.pages[page_index].get("/Annots") or []:
+        annot = ref.get_object()
+        dest = annot.get("/Dest")
+        if dest is None:
+            continue
+        if isinstance(dest, str):
+            targets.append(reader.get_destination_page_number(reader.named_destinations[dest]) + 1)
+        else:
+            targets.append(reader.get_page_number(dest[0].get_object()) + 1)
+    return targets
+
+
+def outline_flat(reader: PdfReader, items: list[Any] | None = None, depth: int = 0) -> list[tuple[str, int, int]]:
+    """(title, depth, 1-based page) of every bookmark in reading order."""
+    out: list[tuple[str, int, int]] = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            out += outline_flat(reader, item, depth + 1)
+        else:
+            out.append((str(item.title), depth, reader.get_destination_page_number(item) + 1))
+    return out
+
+
+def assert_contents_right(reader: PdfReader) -> None:
+    """The contents lists chapters and their sections with the page each starts on, each line a link there."""
+    entries = contents_entries(reader)
+    expected = [(title, page) for title, depth, page in outline_flat(reader) if depth <= 1 and title != "Contents"]
+    assert entries == expected
+    for title, number in entries:
+        assert title in reader.pages[number - 1].extract_text()
+    contents_page = next(i for i, p in enumerate(reader.pages) if "Contents" in (p.extract_text() or "")[:40])
+    # every line is clickable (WeasyPrint may give a line several link boxes: title, leader, number)
+    assert set(link_targets(reader, contents_page)) == {n for _t, n in entries}
+
+
+# ---- the sample handbook ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Book, Path]:
+    out = tmp_path_factory.mktemp("pdf")
+    result = build(Config(source=SOURCE, out=out, formats=("pdf",)))
+    assert result.ok and result.book is not None
+    return result.book, out / "pdf" / f"{result.book.manifest.id}.pdf"
+
+
+def test_every_sentence_citation_and_cell_of_the_seed_is_in_the_pdf(sample: tuple[Book, Path]) -> None:
+    text = document_text(PdfReader(sample[1]))
+    assert missing_units(text) == []
+    assert "(Stack Overflow, 2025)" in " ".join(text.split())
+
+
+def test_references_close_the_book_with_every_cited_entry(sample: tuple[Book, Path]) -> None:
+    book, path = sample
+    reader = PdfReader(path)
+    last = " ".join(reader.pages[-1].extract_text().split())
+    assert last.startswith("References")
+    cited = {c.key for page in book.pages for c in page.citations}
+    for key in cited:
+        assert f"ref-{key}" in reader.named_destinations
+    assert "Stack Overflow. (2025)." in last
+
+
+def test_outline_is_the_heading_tree(sample: tuple[Book, Path]) -> None:
+    book, path = sample
+    assert outline_of(PdfReader(path)) == heading_tree(book)
+
+
+def test_contents_page_numbers_are_where_sections_start_and_are_links(sample: tuple[Book, Path]) -> None:
+    assert_contents_right(PdfReader(sample[1]))
+
+
+def test_citations_link_to_their_reference(sample: tuple[Book, Path]) -> None:
+    reader = PdfReader(sample[1])
+    refs = reader.get_destination_page_number(reader.named_destinations["ref-stackoverflow2025"]) + 1
+    page = next(i for i, p in enumerate(reader.pages) if "(Stack Overflow, 2025)" in " ".join(p.extract_text().split()))
+    assert refs in link_targets(reader, page)
+
+
+def test_chapters_and_role_families_start_on_a_new_page(sample: tuple[Book, Path]) -> None:
+    reader = PdfReader(sample[1])
+    starts = outline_pages(reader)
+    for title in ("Engineering", "Marketing", "Customer Service", "Sales", "Design"):
+        first_line = body_text(reader.pages[starts[title] - 1]).strip().splitlines()[0]
+        assert first_line == title
+
+
+def test_running_header_and_page_numbers(sample: tuple[Book, Path]) -> None:
+    reader = PdfReader(sample[1])
+    engineering = outline_pages(reader)["Engineering"]
+    text = reader.pages[engineering].extract_text()  # the page after Engineering starts
+    assert "SKILL PROGRESSION MAP Engineering" in text
+    assert text.strip().endswith(str(engineering + 1))
+
+
+def test_metadata_language_and_paper(sample: tuple[Book, Path]) -> None:
+    book, path = sample
+    reader = PdfReader(path)
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.title == book.manifest.title
+    assert meta.author == "AI Maturity Framework team"
+    assert meta.subject == book.manifest.description
+    assert meta["/Keywords"] == ", ".join(book.manifest.keywords)
+    assert meta["/CreationDate"] == "D:20261124000000Z"
+    assert reader.root_object["/Lang"] == "en"
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / MM), round(float(box.height) / MM)) == (210, 297)  # A4 from the manifest
+
+
+def test_fonts_are_embedded_subsets_of_the_packaged_fonts(sample: tuple[Book, Path]) -> None:
+    reader = PdfReader(sample[1])
+    fonts = {}
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    assert fonts
+    for name, font in fonts.items():
+        assert re.fullmatch(r"/[A-Z]{6}\+HB-(Serif|Sans).*", name), name  # subset tag + our @font-face family
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
+
+
+def test_tagged_by_default(sample: tuple[Book, Path]) -> None:
+    root = PdfReader(sample[1]).root_object
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+
+
+def test_two_builds_are_byte_identical(sample: tuple[Book, Path], tmp_path: Path) -> None:
+    again = build(Config(source=SOURCE, out=tmp_path, formats=("pdf",)))  # its own, empty cache
+    assert again.ok
+    assert (tmp_path / "pdf" / sample[1].name).read_bytes() == sample[1].read_bytes()
+
+
+def test_unchanged_inputs_reuse_the_cached_pdf_without_weasyprint(
+    sample: tuple[Book, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book, path = sample
+    config = Config(source=SOURCE, out=path.parent.parent, formats=("pdf",))
+
+    def no_weasyprint(*_args: Any) -> bytes:
+        raise AssertionError("WeasyPrint ran although nothing changed")
+
+    monkeypatch.setattr(pdf_mod, "_execute", no_weasyprint)
+    written = pdf_mod.render(book, tmp_path, config)
+    assert written == [tmp_path / "pdf" / path.name]
+    assert written[0].read_bytes() == path.read_bytes()
+    # a changed input is a different key: SOURCE_DATE_EPOCH moves the PDF dates
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    with pytest.raises(AssertionError, match="WeasyPrint ran"):
+        pdf_mod.render(book, tmp_path, config)
+
+
+def test_build_format_pdf_alone_from_the_command_line(sample: tuple[Book, Path]) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    out = sample[1].parent.parent  # the sample's output folder: its PDF cache is warm
+    before = sample[1].read_bytes()
+    result = CliRunner().invoke(main, ["build", "--source", str(SOURCE), "--out", str(out), "--format", "pdf"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {sample[1]}" in result.output
+    assert sorted(p.name for p in (out / "pdf").iterdir()) == [sample[1].name]
+    assert sample[1].read_bytes() == before
+
+
+def test_unknown_variant_is_refused(sample: tuple[Book, Path], tmp_path: Path) -> None:
+    from pipeline.diagnostics import PipelineError
+
+    with pytest.raises(PipelineError, match="unknown PDF variant"):
+        pdf_mod.render(sample[0], tmp_path, Config(source=SOURCE, out=tmp_path, pdf_variant="pdf/x-9"))
+
+
+# ---- Letter, PDF/UA-1 and a split per page ----------------------------------------------------------------
+
+
+def test_letter_pdf_ua_and_split(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(SOURCE, source)
+    manifest = source / "handbook.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("paper: A4", "paper: Letter"), encoding="utf-8")
+    (source / "assets").mkdir()
+    (source / "assets" / "dot.png").write_bytes(_png())
+    page = source / "pages" / "skill-progression-map.md"
+    text = page.read_text(encoding="utf-8").replace(
+        "## Engineering\n", "## Engineering\n\n![A blue dot](../assets/dot.png)\n", 1
+    )
+    page.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = build(Config(source=source, out=out, formats=("pdf",), pdf_split=True, pdf_variant="pdf/ua-1"))
+    assert result.ok and result.book is not None
+    whole = PdfReader(out / "pdf" / "skill-progression-map.pdf")
+    box = whole.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    root = whole.root_object
+    assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    xmp = whole.xmp_metadata
+    assert xmp is not None and b'pdfuaid:part="1"' in xmp.stream.get_data()
+    images = {
+        name
+        for p in whole.pages
+        for name, obj in (p["/Resources"].get("/XObject") or {}).items()
+        if obj.get_object().get("/Subtype") == "/Image"
+    }
+    assert len(images) == 1  # the local image was read through the fetcher
+    assert "/Alt (A blue dot)" in _structure(whole)
+    split = PdfReader(out / "pdf" / "skill-progression-map" / "skill-progression-map.pdf")
+    assert missing_units(document_text(split)) == []
+    assert outline_of(split) == heading_tree(result.book)
+
+
+# ---- no network ------------------------------------------------------------------------------------------
+
+
+def test_refusal_allows_only_the_builds_own_files(tmp_path: Path) -> None:
+    roots = (str(tmp_path),)
+    (tmp_path / "a.png").write_bytes(b"")
+    assert refusal((tmp_path / "a.png").as_uri(), roots) is None
+    assert refusal("data:image/png;base64,AAAA", roots) is None
+    assert refusal("https://example.org/a.png", roots)
+    assert refusal("http://127.0.0.1/a.png", roots)
+    assert refusal("file:///etc/hostname", roots)
+    assert refusal((tmp_path / ".." / "x.png").as_uri(), roots)
+    assert refusal("file://otherhost/x.png", roots)
+
+
+@pytest.fixture
+def loopback() -> Iterator[tuple[str, list[str]]]:
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+
+
+def test_weasyprint_fetches_nothing_remote(loopback: tuple[str, list[str]], tmp_path: Path) -> None:
+    url, hits = loopback
+    html = (
+        f'<html><head><link rel="stylesheet" href="{url}/style.css"></head><body>'
+        f'<p>text</p><img src="{url}/remote.png" alt="remote"><img src="file:///etc/hostname" alt="outside">'
+        f"<style>@font-face {{ font-family: X; src: url({url}/font.ttf); }} p {{ font-family: X }}</style>"
+        "</body></html>"
+    )
+    pdf = write(Task(html, str(tmp_path), (str(tmp_path),)))
+    assert pdf.startswith(b"%PDF")
+    assert hits == []
+
+
+# ---- chunked rendering -----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
+    source = generate(3, tmp_path / "src")
+    config = Config(source=source, out=tmp_path / "out", jobs=2)
+    book = check(config).book
+    assert book is not None
+    chunked_out, single_out = tmp_path / "chunked", tmp_path / "single"
+    assert len(plan(print_book(book, _citations(book, config)), 20)) >= 4  # front, ≥2 chapter chunks, refs
+    [chunked] = pdf_mod.render_books([book], chunked_out, config, chunk_threshold=10, chunk_pages=20)
+    [single] = pdf_mod.render_books([book], single_out, Config(source=source, out=tmp_path / "out2"))
+    one, many = PdfReader(single), PdfReader(chunked)
+    assert len(many.pages) == len(one.pages)
+    assert [p.extract_text() for p in many.pages] == [p.extract_text() for p in one.pages]  # page numbers too
+    assert outline_of(many) == outline_of(one) == heading_tree(book)
+    assert outline_pages(many) == outline_pages(one)
+    assert_contents_right(many)
+    for index in range(len(one.pages)):
+        assert link_targets(many, index) == link_targets(one, index), f"links on page {index + 1}"
+    assert many.metadata is not None and many.metadata.title == book.manifest.title
+    assert many.root_object["/Lang"] == "en"
+    # without the finished PDF, the cached chunks rebuild it byte for byte, rendering no chunk again
+    cache = config.cache / "pdf"
+    for finished in cache.glob("*.pdf"):
+        finished.unlink()
+    chunks = sorted((cache / "chunks").iterdir())
+    [again] = pdf_mod.render_books([book], tmp_path / "again", config, chunk_threshold=10, chunk_pages=20)
+    assert again.read_bytes() == chunked.read_bytes()
+    assert sorted((cache / "chunks").iterdir()) == chunks
+
+
+def _citations(book: Book, config: Config) -> Any:
+    from pipeline.render.cite import render_citations
+
+    return render_citations(book, config.cache)
+
+
+def _png() -> bytes:
+    """A 2×2 blue PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\0" + b"\x1f\x4e\x79" * 2 for _ in range(2))
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def _structure(reader: PdfReader) -> str:
+    """The structure tree, flattened to text (types and /Alt), for membership checks."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        if "/S" in node:
+            out.append(f"{node['/S']}" + (f" /Alt ({node['/Alt']})" if "/Alt" in node else ""))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(kid, "get_object"):
+                walk(kid)
+
+    walk(reader.root_object["/StructTreeRoot"])
+    return "\n".join(out)
