@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from markdown_it.token import Token
 
@@ -141,21 +142,45 @@ class Page:
     headings: tuple[Heading, ...]
     citations: tuple[Citation, ...]
     suppressions: tuple[tuple[frozenset[str], int, int], ...]  # codes, first line, last line
+    cite_sources: tuple[str, ...] = ()  # each distinct citation group's Markdown, in reading order
 
     @property
     def title(self) -> str:
         return str(self.meta.get("title", self.id))
 
 
+R = TypeVar("R")
+
+
+class PageMapper(Protocol):
+    """Where parsed pages live when they are not in this process (see pipeline/workers.py)."""
+
+    def map(self, fn: Callable[[Page, Book, Any], R], arg: Any) -> list[R]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Book:
-    """Everything a check or renderer needs; nothing reads global state."""
+    """Everything a check or renderer needs; nothing reads global state.
+
+    With ``workers`` set, ``pages`` are token-less stubs and the parsed pages live in worker
+    processes: anything that needs a page's tokens goes through ``map_pages``.
+    """
 
     root: Path
     manifest: Manifest
     pages: tuple[Page, ...]
     references: tuple[Reference, ...]
     assets: frozenset[str] = field(default_factory=frozenset)  # source-relative POSIX paths
+    workers: PageMapper | None = field(default=None, compare=False, repr=False)
+
+    def map_pages(self, fn: Callable[[Page, Book, Any], R], arg: Any) -> list[R]:
+        """``fn(page, book, arg)`` for every page, in order: here, or where the page's tokens live.
+
+        ``fn`` and ``arg`` must pickle (a module-level function; data, not closures).
+        """
+        if self.workers is not None:
+            return self.workers.map(fn, arg)
+        return [fn(page, self, arg) for page in self.pages]
 
     def page(self, page_id: str) -> Page | None:
         for page in self.pages:

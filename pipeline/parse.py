@@ -146,6 +146,7 @@ def parse(raw: RawPage, page_id: str, meta: dict[str, Any]) -> Page:
         headings,
         citations,
         _suppressions(tokens, raw.body_line),
+        tuple(dict.fromkeys(c.content for t in tokens for c in t.children or () if c.type == "citation")),
     )
 
 

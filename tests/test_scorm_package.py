@@ -290,3 +290,34 @@ def test_last_page_completion_rule_is_written_to_the_launch_page(tmp_path: Path)
         assert '"completion":"last-page"' in zf.read("scorm_launch.html").decode()
     with pytest.raises(ValueError, match="completion"):
         packager.build_package(book, site, SCORM2004, tmp_path / "out", tmp_path / "cache", completion="never")
+
+
+def test_packages_built_without_the_html_format_are_the_same(sample: dict[str, Path], tmp_path: Path) -> None:
+    """--format scorm12 alone renders the site for itself, and publishes only the package."""
+    from pipeline.build import build
+
+    result = build(Config(source=SOURCE, out=tmp_path, formats=("scorm2004", "scorm12")))
+    assert result.ok
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["scorm"]
+    for version, path in sample.items():
+        assert (tmp_path / "scorm" / path.name).read_bytes() == path.read_bytes(), version
+
+
+def test_long_titles_versions_and_markup_characters_still_verify(tmp_path: Path) -> None:
+    """1.2's schema caps titles at 200 characters and the version at 20; text is escaped, never markup."""
+    source = tmp_path / "source"
+    shutil.copytree(SOURCE, source)
+    manifest = source / "handbook.yaml"
+    title = 'Skills & <levels> "quoted" ' + "x" * 250
+    text = manifest.read_text(encoding="utf-8").replace("title: Skill Progression Map", f"title: '{title}'", 1)
+    manifest.write_text(text.replace('version: "1.0"', 'version: "1.0.0-rc.1.build.20261124"'), "utf-8")
+    packages = build_packages(source, tmp_path / "out")
+    for version, path in packages.items():
+        assert verify(path) == [], version
+        root = manifest_of(path)
+        n = ns(version)
+        org_title = root.findtext("cp:organizations/cp:organization/cp:title", namespaces=n)
+        assert org_title.startswith("Skills & <levels>") and len(org_title) == 200
+        assert len(root.get("version")) == 20
+    lom = manifest_of(packages["2004"]).find("cp:metadata/lom:lom", ns("2004"))
+    assert lom.findtext("lom:general/lom:title/lom:string", namespaces=ns("2004")) == title

@@ -43,7 +43,7 @@ def write(info: PackageInfo, version: Version, items: Sequence[Item], resources:
     xmlns = "".join(f"\n          xmlns:{prefix}={quoteattr(uri)}" for prefix, uri in _NAMESPACES[version.key])
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f"<manifest identifier={quoteattr(info.manifest_id)} version={quoteattr(info.version)}",
+        f"<manifest identifier={quoteattr(info.manifest_id)} version={quoteattr(clip(info.version, 20))}",
         f"          xmlns={quoteattr(version.cp)}{xmlns}",
         f"          xmlns:xsi={quoteattr(XSI)}",
         f"          xsi:schemaLocation={quoteattr(version.schema_location)}>",
@@ -54,7 +54,7 @@ def write(info: PackageInfo, version: Version, items: Sequence[Item], resources:
         "  </metadata>",
         f"  <organizations default={quoteattr(info.organization_id)}>",
         f"    <organization identifier={quoteattr(info.organization_id)}>",
-        f"      <title>{escape(info.title)}</title>",
+        f"      <title>{escape(clip(info.title, 200))}</title>",
         *(line for item in items for line in _item(item, version)),
         *(_ORG_SEQUENCING if version.key == "2004" else ()),
         "    </organization>",
@@ -76,11 +76,17 @@ _ORG_SEQUENCING = (
 )
 
 
+def clip(text: str, limit: int) -> str:
+    """SCORM 1.2's CP schema caps titles at 200 characters and the manifest version at 20 (the LOM has
+    the full text); 2004 keeps the same limits as its best practice."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _item(item: Item, version: Version) -> list[str]:
     lines = [
         f"      <item identifier={quoteattr(item.identifier)} identifierref={quoteattr(item.resource)}"
         ' isvisible="true">',
-        f"        <title>{escape(item.title)}</title>",
+        f"        <title>{escape(clip(item.title, 200))}</title>",
     ]
     if version.key == "2004":  # the content reports completion itself: the LMS must not assume it on exit
         lines += [

@@ -58,10 +58,7 @@ def groups_of(book: Book) -> list[str]:
     """Every distinct citation group's Markdown source, in reading order."""
     seen: dict[str, None] = {}
     for page in book.pages:
-        for token in page.tokens:
-            for child in token.children or ():
-                if child.type == "citation":
-                    seen.setdefault(child.content, None)
+        seen.update(dict.fromkeys(page.cite_sources))
     return list(seen)
 
 

@@ -137,7 +137,7 @@ def _citations(book: Book, texts: list[str], config: Config, cache: SiteCache) -
     for page, key in zip(book.pages, texts, strict=True):
         found = cache.groups.get(key)
         if found is None:
-            found = tuple(c.content for t in page.tokens for c in t.children or () if c.type == "citation")
+            found = page.cite_sources
         groups[key] = found
         ordered.update(dict.fromkeys(found))
     cache.groups = groups
@@ -150,12 +150,7 @@ def _citations(book: Book, texts: list[str], config: Config, cache: SiteCache) -
 
 def _body(page: Page, book: Book, citations: Citations, links: Links) -> Body:
     used: list[str] = []
-
-    def asset(path: str) -> str:
-        used.append(path)
-        return links.asset(path)
-
-    markup = render_page(page, book, citations, dataclasses.replace(links, asset=asset))
+    markup = render_page(page, book, citations, links, used)
     return Body(
         markup, tuple(used), site_search.page_entry(page, markup).encode(), markup.count('<table class="rubric"')
     )

@@ -57,22 +57,35 @@ SAFE_TAGS = {
 }
 
 
+def same_path(path: str) -> str:
+    return path
+
+
+def site_page_href(page: str, fragment: str) -> str:
+    return f"{page}.html" + (f"#{fragment}" if fragment else "")
+
+
 @dataclass(frozen=True, slots=True)
 class Links:
-    """How a format addresses pages, bibliography entries and assets."""
+    """How a format addresses pages, bibliography entries and assets.
+
+    The callables are module-level functions, so Links pickle to the page workers.
+    """
 
     page: Callable[[str, str], str]  # (page id, fragment) → href; page id "index" is the home page
     reference: str = "#ref-"  # prefix before a reference key
-    asset: Callable[[str], str] = field(default=lambda path: path)  # source-relative path → href
+    asset: Callable[[str], str] = same_path  # source-relative path → href
 
 
 def site_links(reference_page: str = "references.html") -> Links:
     """Links for the multi-page site: page.html#anchor, references on their own page."""
-    return Links(lambda page, fragment: f"{page}.html" + (f"#{fragment}" if fragment else ""), f"{reference_page}#ref-")
+    return Links(site_page_href, f"{reference_page}#ref-")
 
 
-def render_page(page: Page, book: Book, citations: Citations, links: Links) -> str:
-    """The page body as HTML, wrapped in one <section> per h2."""
+def render_page(
+    page: Page, book: Book, citations: Citations, links: Links, assets: list[str] | None = None
+) -> str:
+    """The page body as HTML, wrapped in one <section> per h2; ``assets`` collects the files it links."""
     env: dict[str, Any] = {
         "page": page,
         "book": book,
@@ -80,6 +93,7 @@ def render_page(page: Page, book: Book, citations: Citations, links: Links) -> s
         "links": links,
         "section_open": False,
         "cells": _rubric_cells(page, book),
+        "assets": assets if assets is not None else [],
     }
     renderer = _renderer()
     body = renderer.render(page.tokens, markdown().options, env)
@@ -235,7 +249,7 @@ class _Renderer(RendererHTML):
         if parts.scheme in ("http", "https", "mailto"):
             return f'<a class="external" href="{html.escape(href)}" rel="noopener">'
         if not parts.scheme and not parts.netloc:
-            return f'<a href="{html.escape(_local_href(href, env["links"]))}">'
+            return f'<a href="{html.escape(_local_href(href, env["links"], env.setdefault("assets", [])))}">'
         return "<a>"  # any other scheme is dropped
 
     def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
@@ -247,6 +261,7 @@ class _Renderer(RendererHTML):
         resolved = posixpath.normpath(posixpath.join("pages", src))
         title = token.attrGet("title")
         extra = f' title="{html.escape(str(title))}"' if title else ""
+        env.setdefault("assets", []).append(resolved)
         return f'<img src="{html.escape(env["links"].asset(resolved))}" alt="{alt}" loading="lazy"{extra}>'
 
     def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
@@ -259,13 +274,14 @@ class _Renderer(RendererHTML):
         return ""  # an inline tag alone cannot be checked for balance; its text still renders
 
 
-def _local_href(href: str, links: Links) -> str:
+def _local_href(href: str, links: Links, assets: list[str]) -> str:
     parts = urlsplit(href)
     if not parts.path:
         return f"#{parts.fragment}" if parts.fragment else "#"
     resolved = posixpath.normpath(posixpath.join("pages", parts.path))
     if resolved.startswith("pages/") and resolved.endswith(".md"):
         return links.page(resolved[len("pages/") : -3], parts.fragment)
+    assets.append(resolved)
     return links.asset(resolved)
 
 

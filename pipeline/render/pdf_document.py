@@ -120,7 +120,7 @@ def print_book(book: Book, citations: Citations, pages: tuple[Page, ...] | None 
 
 
 def _chapter(page: Page, book: Book, citations: Citations) -> Chapter:
-    links = Links(lambda page_id, fragment: GLOBAL + _target(page_id, fragment), f"{GLOBAL}ref-")
+    links = Links(_print_href, f"{GLOBAL}ref-")
     body = _localise(render_page(page, book, citations, links), page.id)
     anchor = chapter_anchor(page.id)
     return Chapter(
@@ -132,6 +132,10 @@ def _chapter(page: Page, book: Book, citations: Citations) -> Chapter:
         frozenset({anchor, *_ID.findall(body)}),
         len(plain(body)),
     )
+
+
+def _print_href(page_id: str, fragment: str) -> str:
+    return GLOBAL + _target(page_id, fragment)
 
 
 def _target(page_id: str, fragment: str) -> str:

@@ -32,6 +32,10 @@
     });
     window.lmsApi = api;
     window[options.version === "1.2" ? "API" : "API_1484_11"] = api;
+    if (options.popup) {
+      window.open(options.src, "sco"); // some LMSs launch the SCO in a new window: found via opener
+      return;
+    }
     var frame = document.createElement("iframe");
     frame.id = "sco";
     frame.src = options.src;

@@ -305,6 +305,29 @@ def test_last_page_rule_completes_on_reaching_the_last_page(learner: Learner) ->
 
 
 @pytest.mark.parametrize("version", VERSIONS)
+def test_api_is_found_through_the_opener_of_a_popup(
+    chromium: Any, lms: Lms, packages: dict[str, str], version: str
+) -> None:
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{lms.base}/host.html")
+        with page.expect_popup() as opened:
+            page.evaluate(
+                "o => launch(o)", {"version": version, "popup": True, "src": f"{packages[version]}/scorm_launch.html"}
+            )
+        popup = opened.value
+        popup.wait_for_function("() => window.HandbookSCORM && window.HandbookSCORM.state().connected")
+        popup.close()  # the learner closes the course window
+        finish = NAMES[version]["finish"]
+        page.wait_for_function("n => window.lmsCalls.some(c => c.method === n)", arg=finish)
+        calls = page.evaluate("() => window.lmsCalls")
+        assert calls[0]["method"] == NAMES[version]["init"] and calls[-1]["method"] == finish
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
 def test_without_an_lms_the_content_is_a_plain_site(
     chromium: Any, lms: Lms, packages: dict[str, str], version: str
 ) -> None:

@@ -1,0 +1,111 @@
+"""Worker processes that own parsed pages: parse and check once, then render on request.
+
+Tokens pickle as slowly as they parse, so they never leave the process that made them. Each
+worker parses its share of the pages, runs the page checks, returns findings, facts and a
+token-less stub of each page, and then keeps its pages for ``map``: renderers send a function
+and an argument, each worker applies it to its own pages, and only the results (strings, small
+records) travel back. The main process holds a Book of stubs for everything that needs no tokens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+from pipeline.checks import Context, PageFacts, check_page
+from pipeline.diagnostics import Diagnostic
+from pipeline.load import RawPage
+from pipeline.model import Book, Page
+from pipeline.parse import parse
+
+R = TypeVar("R")
+Listed = list[tuple[RawPage, str, dict[str, Any]]]
+Checked = tuple[int, list[Diagnostic], PageFacts, Page]
+
+
+class WorkerError(RuntimeError):
+    """A worker failed: a bug, reported with the worker's traceback."""
+
+
+def _serve(conn: Connection, share: list[tuple[int, RawPage, str, dict[str, Any]]], shell: Book) -> None:
+    pages: dict[int, Page] = {}
+    book = shell
+    try:
+        ctx = Context(shell)
+        checked: list[Checked] = []
+        for index, raw, page_id, meta in share:
+            page = pages[index] = parse(raw, page_id, meta)
+            found, facts = check_page(page, ctx)
+            checked.append((index, found, facts, dataclasses.replace(page, tokens=[])))
+        conn.send(("ok", checked))
+        while True:
+            command, *args = conn.recv()
+            if command == "close":
+                return
+            if command == "book":
+                book = args[0]
+                conn.send(("ok", None))
+            elif command == "map":
+                fn, arg = args
+                conn.send(("ok", [(index, fn(page, book, arg)) for index, page in sorted(pages.items())]))
+    except Exception:  # a bug: hand the traceback to the main process instead of hanging it
+        conn.send(("error", traceback.format_exc()))
+
+
+class PageWorkers:
+    """A fixed set of forked processes, each owning some of the book's pages."""
+
+    def __init__(self, listed: Listed, shell: Book, processes: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conns: list[Connection] = []
+        self._procs: list[Any] = []
+        for number in range(processes):
+            share = [(i, *listed[i]) for i in range(number, len(listed), processes)]
+            parent, child = context.Pipe()
+            proc = context.Process(target=_serve, args=(child, share, shell), daemon=True)
+            proc.start()
+            child.close()
+            self._conns.append(parent)
+            self._procs.append(proc)
+        self.size = len(listed)
+
+    def _gather(self) -> list[Any]:
+        results: list[Any] = []
+        for conn in self._conns:
+            status, payload = conn.recv()
+            if status != "ok":
+                self.close()
+                raise WorkerError(f"a page worker failed:\n{payload}")
+            results += payload
+        return results
+
+    def checked(self) -> list[Checked]:
+        """The first answer of every worker: findings, facts and stubs, in page order."""
+        return sorted(self._gather(), key=lambda item: item[0])
+
+    def set_book(self, book: Book) -> None:
+        for conn in self._conns:
+            conn.send(("book", book))
+        self._gather()
+
+    def map(self, fn: Callable[[Page, Book, Any], R], arg: Any) -> list[R]:
+        """``fn(page, book, arg)`` for every page, run by its owner; results in page order."""
+        for conn in self._conns:
+            conn.send(("map", fn, arg))
+        return [result for _index, result in sorted(self._gather(), key=lambda item: item[0])]
+
+    def close(self) -> None:
+        for conn in self._conns:
+            try:
+                conn.send(("close",))
+            except (BrokenPipeError, OSError):
+                pass
+        for proc in self._procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+        self._conns, self._procs = [], []
