@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pipeline.build import BuildResult, ParseCache, check
+from pipeline.build import check
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, PipelineError, Severity
+from pipeline.incremental import CheckCache
 from pipeline.render import site_pages
 from pipeline.render.html import Site, SiteCache, build_site, static_files
 
@@ -57,7 +58,7 @@ class Preview:
     def __init__(self, config: Config, log: Log | None = None) -> None:
         self.config = config
         self.log = log or (lambda _message: None)
-        self.parsed: ParseCache = {}
+        self.parsed = CheckCache()
         self.rendered = SiteCache()
         self.static = static_files()
         self.state = State(0, None, None, 0.0)
@@ -71,7 +72,6 @@ class Preview:
         try:
             result = check(self.config, self.parsed)
             checked = time.perf_counter() - started
-            self._prune(result)
             if result.ok and result.book is not None:
                 site, failure = build_site(result.book, self.config, self.rendered, self._progress), None
             else:
@@ -92,14 +92,6 @@ class Preview:
     def _progress(self, message: str) -> None:
         if self.state.version == 0:  # only the first, full build is long enough to report
             self.log(message)
-
-    def _prune(self, result: BuildResult) -> None:
-        """Forget parsed versions of pages that no longer exist in that form."""
-        if result.book is None:
-            return
-        current = {id(page) for page in result.book.pages}
-        for key in [key for key, page in self.parsed.items() if id(page) not in current]:
-            del self.parsed[key]
 
     def watch(self) -> None:
         """Rebuild after each batch of changes under the source folder, until ``stopping`` is set."""

@@ -9,6 +9,7 @@ records) travel back. The main process holds a Book of stubs for everything that
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import traceback
@@ -80,7 +81,7 @@ class PageWorkers:
             if status != "ok":
                 self.close()
                 raise WorkerError(f"a page worker failed:\n{payload}")
-            results += payload
+            results += payload or ()
         return results
 
     def checked(self) -> list[Checked]:
@@ -100,10 +101,8 @@ class PageWorkers:
 
     def close(self) -> None:
         for conn in self._conns:
-            try:
+            with contextlib.suppress(BrokenPipeError, OSError):
                 conn.send(("close",))
-            except (BrokenPipeError, OSError):
-                pass
         for proc in self._procs:
             proc.join(timeout=5)
             if proc.is_alive():

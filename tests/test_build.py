@@ -62,3 +62,14 @@ def test_check_reads_the_sample_without_writing_anywhere(tmp_path: Path) -> None
     assert result.ok
     assert _tree_digest(SOURCE) == before
     assert not (tmp_path / "out").exists()
+
+
+def test_a_build_in_page_workers_writes_exactly_what_a_serial_build_writes(tmp_path: Path) -> None:
+    source = generate(PAGES_PER_WORKER * 2 + 1, tmp_path / "src")
+    serial = build(Config(source=source, out=tmp_path / "serial", formats=("html", "json"), jobs=1))
+    parallel = build(Config(source=source, out=tmp_path / "parallel", formats=("html", "json"), jobs=2))
+    assert serial.ok and parallel.ok
+    assert parallel.book is not None and parallel.book.workers is None  # the workers were used, then closed
+    assert all(not page.tokens for page in parallel.book.pages)  # stubs: the tokens stayed in the workers
+    for folder in ("html", "json"):
+        assert _tree_digest(tmp_path / "serial" / folder) == _tree_digest(tmp_path / "parallel" / folder)

@@ -14,6 +14,7 @@ from lxml import html as lxml_html
 
 from pipeline.build import build, check
 from pipeline.config import Config
+from pipeline.incremental import CheckCache
 from pipeline.render import html as site_html
 from pipeline.render.site_pages import CSP, Names
 
@@ -234,7 +235,7 @@ def test_cache_renders_only_the_edited_page_and_progress_is_reported(
     calls: list[str] = []
     real = site_html.render_page
     monkeypatch.setattr(site_html, "render_page", lambda page, *rest: calls.append(page.id) or real(page, *rest))
-    parsed: dict = {}
+    parsed = CheckCache()
     cache = site_html.SiteCache()
     progress: list[str] = []
     first = check(config, parsed)

@@ -199,7 +199,7 @@ def test_streamed_file_is_the_canonical_dump_of_the_document(built: tuple[Path, 
     assert book is not None
     whole = json_export.dumps(json_export.export(book, render_citations(book)))
     assert built[0].read_text(encoding="utf-8") == whole
-    assert whole == json.dumps(json.loads(whole), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    assert whole == json.dumps(json.loads(whole), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def test_block_html_is_the_site_rendering(doc: dict[str, Any]) -> None:

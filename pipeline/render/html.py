@@ -96,10 +96,13 @@ def build_site(book: Book, config: Config, cache: SiteCache | None = None, progr
     files: dict[str, bytes] = {}
     bodies: dict[str, Body] = {}
     pages: dict[str, bytes] = {}
+    # the body, the page header and the contents all come from the page's text: it keys them all
+    keys = [_digest(digest, page.id, page.source.display, text) for page, text in zip(book.pages, texts, strict=True)]
+    wanted = frozenset(page.id for page, key in zip(book.pages, keys, strict=True) if key not in cache.bodies)
+    fresh = book.map_pages(_body_task, (citations, links, wanted)) if wanted else [None] * len(keys)
     for index, page in enumerate(book.pages):
-        # the body, the page header and the contents all come from the page's text: it keys them all
-        body_key = _digest(digest, page.id, page.source.display, texts[index])
-        body = cache.bodies.get(body_key) or _body(page, book, citations, links)
+        body_key = keys[index]
+        body = fresh[index] or cache.bodies[body_key]
         bodies[body_key] = body
         around = json.dumps([site_pages.neighbour(book, index, names), index, len(book.pages)])
         page_key = _digest("page.html", book_key, body_key, around)
@@ -146,6 +149,12 @@ def _citations(book: Book, texts: list[str], config: Config, cache: SiteCache) -
     if key not in cache.citations:
         cache.citations = {key: render_citations(book, config.cache)}
     return cache.citations[key]
+
+
+def _body_task(page: Page, book: Book, arg: tuple[Citations, Links, frozenset[str]]) -> Body | None:
+    """Run where the page's tokens are (pipeline/workers.py): the body of a page whose cache missed."""
+    citations, links, wanted = arg
+    return _body(page, book, citations, links) if page.id in wanted else None
 
 
 def _body(page: Page, book: Book, citations: Citations, links: Links) -> Body:

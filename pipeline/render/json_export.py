@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from pipeline.config import Config
 from pipeline.model import Book, Page, Scale
 from pipeline.render.cite import Citations, plain, render_citations
 from pipeline.render.export_blocks import JSON, export_page
-from pipeline.render.markup import site_links
+from pipeline.render.markup import Links, site_links
 from pipeline.render.site_pages import Names
 
 SCHEMA_ID = "https://handbook-pipeline.invalid/schema/export/v1.schema.json"
@@ -30,8 +30,15 @@ def render(book: Book, out: Path, config: Config) -> list[Path]:
 
 
 def dumps(document: JSON) -> str:
-    """The canonical serialisation: sorted keys, UTF-8 text, two-space indent, final newline."""
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2, default=_jsonable) + "\n"
+    """The canonical serialisation: sorted keys, UTF-8 text, compact separators, final newline.
+
+    Compact because Python's C encoder only runs without indentation: indenting doubled the export's
+    cost. ``jq .`` or ``python -m json.tool`` pretty-print it for reading.
+    """
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable) + "\n"
+
+
+_PAGES = "\ue000pages\ue000"  # stands for the pages list while the skeleton is serialised
 
 
 def export(book: Book, citations: Citations) -> JSON:
@@ -44,32 +51,39 @@ def serialise(book: Book, citations: Citations) -> Iterator[str]:
     """``dumps(export(book, citations))`` in pieces, each page serialised on its own.
 
     The whole document is never held as objects or as one string: on 1,000 pages that saves
-    most of a gigabyte. Splicing is exact because indented JSON holds no raw newline inside a
-    string and a top-level key sits alone on its line, two spaces in.
+    most of a gigabyte. Splicing is exact: the skeleton is serialised with a private-use marker
+    string in place of the pages, which no serialised value can contain unescaped.
     """
-    pages, cited = _pages(book, citations, lambda page: dumps(page)[:-1].replace("\n", "\n    "))
-    skeleton = dumps(_document(book, citations, [], cited))
-    before, after = skeleton.split('\n  "pages": []', 1)
-    yield before + '\n  "pages": '
-    if not pages:
-        yield "[]"
+    pages, cited = _pages(book, citations, as_text=True)
+    document = _document(book, citations, [], cited)
+    document["pages"] = _PAGES
+    before, after = dumps(document).split(json.dumps(_PAGES, ensure_ascii=False), 1)
+    yield before + "["
     for number, page in enumerate(pages):
-        yield ("[\n    " if number == 0 else ",\n    ") + page
-    if pages:
-        yield "\n  ]"
-    yield after
+        yield ("," if number else "") + page
+    yield "]" + after
 
 
-def _pages(
-    book: Book, citations: Citations, finish: Callable[[JSON], Any] = lambda page: page
-) -> tuple[list[Any], list[JSON]]:
+def _pages(book: Book, citations: Citations, as_text: bool = False) -> tuple[list[Any], list[JSON]]:
+    """Each page's export (as indented text, for ``serialise``) and its citations, made where its tokens are."""
     links = site_links(Names.of(book).references)  # the site's own links, so hrefs resolve on the site
     pages, cited = [], []
-    for page in book.pages:
-        part = export_page(page, book, citations, links)
-        pages.append(finish(_page(page, book, part.sections)))
-        cited += part.citations
+    for page_part, page_cited in book.map_pages(_page_task, (citations, links, as_text)):
+        pages.append(page_part)
+        cited += page_cited
     return pages, cited
+
+
+def _page_task(page: Page, book: Book, arg: tuple[Citations, Links, bool]) -> tuple[Any, list[JSON]]:
+    citations, links, as_text = arg
+    part = export_page(page, book, citations, links)
+    document = _page(page, book, part.sections)
+    return (_serialised(document) if as_text else document), part.citations
+
+
+def _serialised(page: JSON) -> str:
+    """A page as it sits inside the document's ``pages`` list: no final newline."""
+    return dumps(page)[:-1]
 
 
 def _document(book: Book, citations: Citations, pages: list[Any], cited: list[JSON]) -> JSON:

@@ -95,7 +95,9 @@ def print_book(book: Book, citations: Citations, pages: tuple[Page, ...] | None 
     """The print document of the whole book, or of some of its pages (a split PDF)."""
     man = book.manifest
     chosen = book.pages if pages is None else pages
-    chapters = tuple(_chapter(page, book, citations) for page in chosen)
+    wanted = frozenset(page.id for page in chosen)
+    made = book.map_pages(_chapter_task, (citations, wanted))
+    chapters = tuple(chapter for chapter in made if chapter is not None)
     cited = {c.key for page in chosen for c in page.citations}
     references = tuple((key, entry) for key, entry in citations.entries.items() if key in cited)
     split = pages is not None and len(pages) == 1
@@ -117,6 +119,12 @@ def print_book(book: Book, citations: Citations, pages: tuple[Page, ...] | None 
         chapters,
         references,
     )
+
+
+def _chapter_task(page: Page, book: Book, arg: tuple[Citations, frozenset[str]]) -> Chapter | None:
+    """Run where the page's tokens are (pipeline/workers.py): the chapter of a chosen page."""
+    citations, wanted = arg
+    return _chapter(page, book, citations) if page.id in wanted else None
 
 
 def _chapter(page: Page, book: Book, citations: Citations) -> Chapter:
