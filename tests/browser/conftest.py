@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from browser_helpers import ROOT, browser, need_browser, serve_folder
+from browser_helpers import ROOT, need_browser, serve_folder
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +25,3 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site_url(built_site: Path) -> Iterator[str]:
     with serve_folder(built_site) as base:
         yield base
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    with browser() as instance:
-        yield instance

@@ -9,10 +9,9 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from scorm_lms import ARGS, CHROMIUM, ROOT, VERSIONS, Lms, handler, need_browser
+from scorm_lms import ROOT, VERSIONS, Lms, handler, need_browser
 
 
 @pytest.fixture(scope="session")
@@ -69,38 +68,3 @@ def packages(lms: Lms, tmp_path_factory: pytest.TempPathFactory) -> dict[str, st
             archive.extractall(target)
         folders[key] = f"/{name}"
     return folders
-
-
-def _running_browser() -> Any:
-    """A Chromium that another suite's fixture already runs in this process, or None.
-
-    Playwright's sync API cannot start twice in one thread, and with pytest-xdist the site's browser
-    tests (their own session-wide Chromium) may run in the same worker as these.
-    """
-    import asyncio
-    import gc
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-    from playwright.sync_api import Browser
-
-    return next((o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()), None)
-
-
-@pytest.fixture(scope="module")  # not session-wide: another suite may start its own Playwright after ours
-def chromium() -> Iterator[Any]:
-    need_browser()
-    shared = _running_browser()
-    if shared is not None:
-        yield shared
-        return
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()

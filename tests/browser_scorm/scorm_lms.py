@@ -10,25 +10,17 @@ from typing import Any
 
 import pytest
 
+from tests.chromium import ARGS, CHROMIUM  # noqa: F401  (re-exported)
+from tests.chromium import need_browser as need_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
 SCORM_AGAIN = ROOT / "node_modules" / "scorm-again" / "dist"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VERSIONS = ("1.2", "2004")
 
 
 def need_browser() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+    need_chromium()
     if not (SCORM_AGAIN / "scorm12.min.js").is_file():
         pytest.skip("node_modules/scorm-again is missing (npm ci)")
     try:
