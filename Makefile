@@ -40,7 +40,7 @@ serve: $(STAMP)
 	$(BIN)/handbook serve --source source
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/work node_modules
