@@ -138,15 +138,30 @@ def _validate(sources: Sources, man: Manifest, cache: CheckCache | None) -> list
 
 
 def _listed(sources: Sources, man: Manifest) -> list[tuple[RawPage, str, dict[str, Any]]]:
-    """The listed pages in manifest order, each with its id and frontmatter."""
-    by_id: dict[str, tuple[RawPage, str, dict[str, Any]]] = {}
+    """The listed pages in manifest order, each with its id and frontmatter.
+
+    A listed id names the file ``pages/<id>.md``, as documented; failing that, a page declaring that
+    id. A mismatch between file name and declared id is reported (SCH003, SCH008), never a reason
+    to drop or swap a page.
+    """
+    by_stem = {raw.source.path.stem: raw for raw in sources.pages}
+    by_declared: dict[str, RawPage] = {}
     for raw in sources.pages:
-        # a page whose frontmatter does not parse still has its body checked, under its file name
-        meta: dict[str, Any] = raw.doc.data if raw.doc and isinstance(raw.doc.data, dict) else {}
-        page_id = str(meta.get("id") or raw.source.path.stem)
-        if page_id in man.pages:
-            by_id.setdefault(page_id, (raw, page_id, meta))
-    return [by_id[p] for p in man.pages if p in by_id]
+        declared = _meta(raw).get("id")
+        if isinstance(declared, str):
+            by_declared.setdefault(declared, raw)
+    listed, used = [], set()
+    for page_id in man.pages:
+        found = by_stem.get(page_id) or by_declared.get(page_id)
+        if found is not None and id(found) not in used:
+            used.add(id(found))
+            listed.append((found, page_id, _meta(found)))
+    return listed
+
+
+def _meta(raw: RawPage) -> dict[str, Any]:
+    # a page whose frontmatter does not parse still has its body checked, under its file name
+    return raw.doc.data if raw.doc and isinstance(raw.doc.data, dict) else {}
 
 
 def _finish(diags: list[Diagnostic], overrides: dict[str, Severity], strict: bool) -> list[Diagnostic]:
