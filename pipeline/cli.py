@@ -16,7 +16,7 @@ OUTPUT_FORMATS = ("text", "json", "sarif", "github")
 source_option = click.option(
     "--source",
     "-s",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
     default=Path("source"),
     show_default=True,
     help="The handbook's source folder.",
@@ -215,7 +215,13 @@ def serve(source: Path, port: int, strict: bool) -> None:
 
 @main.group()
 def new() -> None:
-    """Create new source files from a valid scaffold."""
+    """Create new source files from a valid scaffold.
+
+    \b
+    Example:
+      handbook new page "Transforming Your Role"
+      handbook new page "Roles" --id roles --source my-handbook/source
+    """
 
 
 @new.command("page")

@@ -30,6 +30,7 @@ FAMILIES = {
     "LNK": "Links, images and paths",
     "VOC": "Vocabulary of the declared scales",
     "CLM": "Claims that need a citation",
+    "MD": "Markdown structure",
     "PKG": "Learning-platform packages",
 }
 
@@ -228,7 +229,7 @@ CODES: tuple[Code, ...] = (
         "unreadable-bibliography",
         E,
         "The bibliography file cannot be read (BibTeX that pandoc cannot convert, or an unsupported extension).",
-        "No citation could be checked or rendered.",
+        "No citation could be checked or rendered; the citations are not reported one by one as unknown.",
         "bibliography: refs.ris",
         "Use CSL YAML (`.yaml`), CSL JSON (`.json`) or BibTeX (`.bib`).",
     ),
@@ -263,9 +264,10 @@ CODES: tuple[Code, ...] = (
         "TBL004",
         "inconsistent-tables",
         W,
-        "Tables of the same kind (same first header cell) have different headers across the handbook.",
+        "Tables of the same kind (under headings with the same text, e.g. every `### Self-assessment`) have "
+        "different headers across the handbook.",
         "Readers compare such tables side by side; a changed column breaks that.",
-        "One self-assessment says `| Question | …` and another `| Questions | …`.",
+        "Under `### Self-assessment`, one page has `| Question | …` and another `| Questions | …`.",
         "Use the same header in every table of that kind.",
     ),
     Code(
@@ -290,7 +292,8 @@ CODES: tuple[Code, ...] = (
         "LNK003",
         "missing-asset",
         E,
-        "An image or file link points to a file that does not exist under `source/`, or to a remote image.",
+        "An image or file link points to a file that does not exist under `source/`, to a remote image, "
+        "or an image names no file at all (`![Diagram]()`).",
         "Missing images break every format; remote images are never fetched (builds are offline and reproducible).",
         "![diagram](assets/levels.png)  or  ![x](https://example.com/a.png)",
         "Add the file under `source/assets/` and link it relatively.",
@@ -341,6 +344,15 @@ CODES: tuple[Code, ...] = (
         "Sellers who partner with AI are 3.7× more likely to meet quota.",
         "Add `[@key]`; if the number is not a claim (a rubric descriptor, say), suppress the block with "
         "`<!-- handbook: ignore CLM001 -->` on the line before it.",
+    ),
+    Code(
+        "MD001",
+        "nesting-too-deep",
+        E,
+        "Lists or block quotes are nested more than 100 levels deep; the lines of the too-deep part are not read.",
+        "Parsers stop at some depth: markdown-it alone would silently drop the rest of the page from every output.",
+        "> " * 101 + "a quote in 101 quotes",
+        "Flatten the structure: few readers follow more than three levels of nesting.",
     ),
     Code(
         "PKG001",

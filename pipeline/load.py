@@ -71,8 +71,11 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnos
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        # the text before the bad byte is valid: count its lines and characters as the decoded file would
+        bad = bytes(exc.object)  # without the BOM, which utf-8-sig strips before decoding
+        before = bad[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1
         return None, [
             Diagnostic(
                 shown,
@@ -80,7 +83,7 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnos
                 col,
                 "FM005",
                 Severity.ERROR,
-                f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                f"byte 0x{bad[exc.start]:02x} is not valid UTF-8",
                 "save the file as UTF-8",
             )
         ]
@@ -168,10 +171,14 @@ def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
 
 
 def _assets(root: Path) -> list[str]:
+    """Every file outside pages/, except symlinks that lead out of the source folder (LNK004)."""
     out = []
+    inside = root.resolve()
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
-            rel = (Path(dirpath) / name).relative_to(root).as_posix()
-            if not rel.startswith(PAGES_DIR + "/"):
-                out.append(rel)
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if rel.startswith(PAGES_DIR + "/") or (path.is_symlink() and not path.resolve().is_relative_to(inside)):
+                continue
+            out.append(rel)
     return out

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline.checks import finding
 from pipeline.diagnostics import Diagnostic, Severity
-from pipeline.load import RawPage, Sources
+from pipeline.load import PAGES_DIR, RawPage, Sources, display_path
 from pipeline.model import Author, FrameworkPage, Level, Manifest, Scale, SourceFile
 from pipeline.references import DEFAULT
 from pipeline.yamlsrc import YamlDoc
@@ -76,7 +76,8 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
     """SCH003–SCH005, SCH007, SCH008: page ids, listed-but-missing and unlisted pages, scales."""
     src = man.source
     seen: dict[str, RawPage] = {}
-    for raw in sources.pages:
+    # the page whose file name matches the id owns it; a duplicate is reported on the other one
+    for raw in sorted(sources.pages, key=lambda r: (_id(r) != r.source.path.stem, r.source.path.name)):
         meta = raw.doc.data if raw.doc and isinstance(raw.doc.data, dict) else {}
         page_id = meta.get("id")
         if not isinstance(page_id, str):
@@ -133,7 +134,10 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
     listed = set(man.pages)
     for stem in sorted(sources.page_files):
         if stem not in listed and not any(r.source.path.stem == stem and _id(r) in listed for r in sources.pages):
-            shown = next((r.source.display for r in sources.pages if r.source.path.stem == stem), f"pages/{stem}.md")
+            shown = next(
+                (r.source.display for r in sources.pages if r.source.path.stem == stem),
+                display_path(sources.root / PAGES_DIR / f"{stem}.md"),  # a page that could not be read
+            )
             yield finding(
                 shown,
                 1,

@@ -6,10 +6,10 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, rules_block, rules_inline
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -17,6 +17,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from pipeline.load import RawPage
 from pipeline.model import Citation, Heading, Page
+from pipeline.sourcepos import link_position, locate_token, with_cell_columns, with_link_positions
+from pipeline.sourcepos import locate as locate  # public here since the checks first used it
 from pipeline.yamlsrc import YamlDoc
 
 # pandoc's citation key: starts with a letter, digit or _, may hold internal punctuation.
@@ -25,17 +27,44 @@ _ITEM = re.compile(r"^(?P<prefix>.*?)(?:(?<=\s)|^)(?P<suppress>-?)@(?P<key>" + _
 _NARRATIVE = re.compile(r"@(" + _KEY + r")")
 _EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][\w-]*)\}\s*$")
 # <!-- handbook: ignore CLM001 TBL002 (an optional reason) -->
+MAX_NESTING = 100  # block levels: a blockquote is one, a list item two (list + item)
 _SUPPRESS = re.compile(r"<!--\s*handbook:\s*ignore\s+([A-Z]{2,3}[0-9]{3}(?:[\s,]+[A-Z]{2,3}[0-9]{3})*)\b.*?-->", re.S)
 
 
 @functools.cache
 def markdown() -> MarkdownIt:
     """The one configured parser: CommonMark + GFM tables + strikethrough + footnotes + citations."""
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(footnote_plugin)
+    # markdown-it's own limit is only a backstop above ours (see _nesting_guard); inline, it bounds
+    # the recursion of nested brackets (a few frames per level).
+    options = {"html": True, "maxNesting": MAX_NESTING + 10}
+    md = MarkdownIt("commonmark", options).enable(["table", "strikethrough"]).use(footnote_plugin)
+    md.block.ruler.before("table", "nesting_guard", _nesting_guard)
+    md.block.ruler.at("table", with_cell_columns(rules_block.table), {"alt": ["paragraph", "reference"]})
+    for kind, rule in (("link", rules_inline.link), ("image", rules_inline.image), ("autolink", rules_inline.autolink)):
+        md.inline.ruler.at(kind, with_link_positions(rule, kind))
     md.inline.ruler.before("link", "citation", _bracketed_citation)
     md.inline.ruler.before("text", "narrative_citation", _narrative_citation)
     md.core.ruler.after("block", "explicit_heading_ids", _explicit_heading_ids)
     return md
+
+
+def _nesting_guard(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Past MAX_NESTING levels, skip only this container's remaining lines, leaving a hidden
+    ``nesting_too_deep`` token for MD001, where markdown-it would silently drop the rest of the page."""
+    if silent or state.level < MAX_NESTING:
+        return False
+    line = start + 1
+    while line < end and (state.isEmpty(line) or state.sCount[line] >= state.blkIndent):
+        line += 1
+    last = line - 1
+    while last > start and state.isEmpty(last):
+        last -= 1
+    token = state.push("nesting_too_deep", "", 0)
+    token.map, token.hidden, token.block = [start, last + 1], True, True
+    pos = state.bMarks[start] + state.tShift[start]
+    token.meta = {"col": pos - (state.src.rfind("\n", 0, pos) + 1)}
+    state.line = line
+    return True
 
 
 def _bracketed_citation(state: StateInline, silent: bool) -> bool:
@@ -60,9 +89,8 @@ def _bracketed_citation(state: StateInline, silent: bool) -> bool:
         return False
     if pos + 1 < len(src) and src[pos + 1] in "([:":
         return False  # a link or a reference definition, not a citation
-    inner = src[start + 1 : pos]
-    items = []
-    for part in inner.split(";"):
+    items, part_start = [], start + 1
+    for part in src[start + 1 : pos].split(";"):
         match = _ITEM.match(part)
         if not match or "@" in match.group("prefix"):
             return False
@@ -72,8 +100,10 @@ def _bracketed_citation(state: StateInline, silent: bool) -> bool:
                 "prefix": match.group("prefix").strip(),
                 "suffix": match.group("suffix").strip(),
                 "suppress_author": bool(match.group("suppress")),
+                "pos": part_start + match.start("key") - 1,  # the `@`
             }
         )
+        part_start += len(part) + 1
     if not silent:
         token = state.push("citation", "", 0)
         token.content = src[start : pos + 1]
@@ -93,7 +123,7 @@ def _narrative_citation(state: StateInline, silent: bool) -> bool:
         token = state.push("citation", "", 0)
         token.content = match.group(0)
         token.meta = {
-            "items": [{"key": match.group(1), "prefix": "", "suffix": "", "suppress_author": False}],
+            "items": [{"key": match.group(1), "prefix": "", "suffix": "", "suppress_author": False, "pos": start}],
             "narrative": True,
             "pos": start,
         }
@@ -180,38 +210,25 @@ def _anchor_headings(tokens: list[Token], body_line: int) -> tuple[Heading, ...]
 
 
 def _citations(tokens: list[Token], raw: RawPage) -> tuple[Citation, ...]:
+    """Every cited key at the file position of its `@`; links and images get their target's position
+    (``meta["line"]``, ``meta["col"]``) on the way."""
     out: list[Citation] = []
-    lines = raw.source.lines
+    lines, body_line = raw.source.lines, raw.body_line
     group = 0
     for token in tokens:
-        if token.type != "inline" or not token.children or not token.map:
+        if token.type != "inline" or not token.children:
             continue
         for child in token.children:
-            if child.type != "citation":
-                continue
-            line, col = locate(lines, raw.body_line + token.map[0], token.content, child.meta["pos"], child.content)
-            for item in child.meta["items"]:
-                at = col + max(0, child.content.find("@" + item["key"]))
-                out.append(
-                    Citation(item["key"], line, at, child.meta["narrative"], item["prefix"], item["suffix"], group)
-                )
-            group += 1
+            if child.type == "citation":
+                for item in child.meta["items"]:
+                    line, col = locate_token(lines, body_line, token, item["pos"], "@" + item["key"])
+                    out.append(
+                        Citation(item["key"], line, col, child.meta["narrative"], item["prefix"], item["suffix"], group)
+                    )
+                group += 1
+            elif child.type in ("link_open", "image") and "start" in child.meta:
+                child.meta["line"], child.meta["col"] = link_position(lines, body_line, token, child)
     return tuple(out)
-
-
-def locate(lines: Sequence[str], first_line: int, content: str, pos: int, needle: str) -> tuple[int, int]:
-    """File (line, col) of ``needle`` found at offset ``pos`` of an inline token's content.
-
-    Inline content drops each line's indentation, so the line comes from counting newlines and
-    the column from finding the needle in that source line.
-    """
-    line = first_line + content.count("\n", 0, pos)
-    source_line = lines[line - 1] if line - 1 < len(lines) else ""
-    column_in_content = pos - (content.rfind("\n", 0, pos) + 1)
-    found = source_line.find(needle, column_in_content)
-    if found < 0:
-        found = source_line.find(needle)
-    return line, (found + 1 if found >= 0 else 1)
 
 
 def _suppressions(tokens: list[Token], body_line: int) -> tuple[tuple[frozenset[str], int, int], ...]:

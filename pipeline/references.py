@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -15,56 +16,110 @@ from pipeline.validate import validate
 from pipeline.yamlsrc import YamlDoc, parse_yaml
 
 DEFAULT = "references.yaml"
+SUPPORTED = (".yaml", ".yml", ".json", ".bib")
+_PANDOC_AT = re.compile(r"Error at \(line (\d+), column (\d+)\):\s*\n?([^\n]*)")
 
 
 def load_references(root: Path, name: str) -> tuple[list[Reference], list[Diagnostic]]:
     """Read and check the bibliography; a missing default file simply means no references."""
+    refs, diags, _readable = _load(root, name, *_fingerprint(root / name))
+    return list(refs), list(diags)
+
+
+def unreadable(root: Path, name: str) -> bool:
+    """Whether the bibliography exists in name only: missing (but named), or not readable at all.
+
+    Every citation would then be reported as unknown; the checks report the one cause instead.
+    The answer comes from the same cached reading as ``load_references`` (in this process, or in
+    the process that forked it).
+    """
+    return not _load(root, name, *_fingerprint(root / name))[2]
+
+
+def _fingerprint(path: Path) -> tuple[str, tuple[int, int, int]]:
+    """What the cached reading depends on besides the name: the path shown, and the file's state."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return display_path(path), (-1, -1, -1)
+    return display_path(path), (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(
+    root: Path, name: str, shown: str, _state: tuple[int, int, int]
+) -> tuple[tuple[Reference, ...], tuple[Diagnostic, ...], bool]:
+    """(references, diagnostics, whether the file could be read as a bibliography)."""
     path = root / name
-    shown = display_path(path)
     if not path.is_file():
         if name == DEFAULT:
-            return [], []
-        return [], [
-            Diagnostic(
-                shown,
-                1,
-                1,
-                "SCH006",
-                Severity.ERROR,
-                f"bibliography `{name}` does not exist",
-                "fix `bibliography:` in handbook.yaml or create the file",
-            )
-        ]
+            return (), (), True
+        return (), (_missing(shown, name),), False
+    if path.suffix.lower() not in SUPPORTED:
+        return (), (_unsupported(shown, path.suffix),), False
     source, diags = read_source(path, root)
     if source is None:
-        return [], diags
-    lines = source.lines
-    if path.suffix == ".bib":
-        return _from_bibtex(source.text, shown, lines)
-    doc, found = parse_yaml(source.text, shown)  # JSON is YAML too, with positions
+        return (), tuple(diags), False
+    if path.suffix.lower() == ".bib":
+        refs, diags, readable = _from_bibtex(source.text, shown, source.lines)
+    else:
+        refs, diags, readable = _from_csl(source.text, shown, source.lines)
+    return tuple(refs), tuple(diags), readable
+
+
+def _missing(shown: str, name: str) -> Diagnostic:
+    return Diagnostic(
+        shown,
+        1,
+        1,
+        "SCH006",
+        Severity.ERROR,
+        f"bibliography `{name}` does not exist",
+        "fix `bibliography:` in handbook.yaml or create the file",
+    )
+
+
+def _unsupported(shown: str, suffix: str) -> Diagnostic:
+    return Diagnostic(
+        shown,
+        1,
+        1,
+        "CIT006",
+        Severity.ERROR,
+        f"unsupported bibliography format `{suffix or shown}`: not read",
+        "convert it to CSL YAML (.yaml), CSL JSON (.json) or BibTeX (.bib), e.g. with Zotero or pandoc",
+    )
+
+
+def _from_csl(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Reference], list[Diagnostic], bool]:
+    doc, found = parse_yaml(text, shown)  # JSON is YAML too, with positions
     if doc is None:
-        return [], found
+        return [], found, False
     data = doc.data
     base: tuple[str | int, ...] = ()
     if isinstance(data, dict) and "references" in data:
         data, base = data["references"], ("references",)
     if data is None:
-        return [], found
+        return [], found, True
     if not isinstance(data, list):
         line, col = doc.position(base)
-        return [], [
-            *found,
-            Diagnostic(
-                shown,
-                line,
-                col,
-                "SCH001",
-                Severity.ERROR,
-                "the bibliography must be a list of CSL items (or `references:` with one)",
-            ),
-        ]
+        return (
+            [],
+            [
+                *found,
+                Diagnostic(
+                    shown,
+                    line,
+                    col,
+                    "SCH001",
+                    Severity.ERROR,
+                    "the bibliography must be a list of CSL items (or `references:` with one)",
+                ),
+            ],
+            False,
+        )
     found += validate(data, doc, "references", shown, lines, pointer="/$defs/item_list", base=base)
-    return _records(data, doc, shown, base, found, lines)
+    return (*_records(data, doc, shown, base, found, lines), True)
 
 
 def _records(
@@ -115,30 +170,48 @@ def _records(
     return refs, diags
 
 
-def _from_bibtex(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Reference], list[Diagnostic]]:
+def _from_bibtex(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Reference], list[Diagnostic], bool]:
     import pypandoc  # heavy; only when a .bib bibliography is used
 
     try:
         items = json.loads(pypandoc.convert_text(text, "csljson", format="bibtex"))
     except (RuntimeError, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "conversion failed"
-        return [], [
-            Diagnostic(
-                shown,
-                1,
-                1,
-                "CIT006",
-                Severity.ERROR,
-                f"pandoc cannot read this BibTeX: {first}",
-                "check the entry named in the message, or use CSL YAML",
-            )
-        ]
+        line, col, why = _pandoc_error(str(exc), lines)
+        return (
+            [],
+            [
+                Diagnostic(
+                    shown,
+                    line,
+                    col,
+                    "CIT006",
+                    Severity.ERROR,
+                    f"pandoc cannot read this BibTeX: {why}",
+                    "check the entry that ends before this point (an unclosed brace?), or use CSL YAML",
+                )
+            ],
+            False,
+        )
     doc = YamlDoc(items)
     for index, item in enumerate(items):
         pattern = re.compile(r"@\w+\s*[{(]\s*" + re.escape(str(item.get("id", ""))) + r"\s*,")
-        for number, line in enumerate(lines, 1):
-            match = pattern.search(line)
+        for number, text_line in enumerate(lines, 1):
+            match = pattern.search(text_line)
             if match:
                 doc.keys[(index, "id")] = (number, match.start() + 1)
                 break
-    return _records(items, doc, shown, (), [], lines)
+    return (*_records(items, doc, shown, (), [], lines), True)
+
+
+def _pandoc_error(message: str, lines: Sequence[str]) -> tuple[int, int, str]:
+    """(line, col, why) from pandoc's "Error at (line 6, column 1):\nunexpected '@'\n…" message."""
+    match = _PANDOC_AT.search(message)
+    if match is None:
+        last = message.strip().splitlines()[-1] if message.strip() else "conversion failed"
+        return 1, 1, last
+    line = min(max(int(match.group(1)), 1), max(len(lines), 1))
+    source = lines[line - 1] if lines else ""
+    col = min(max(int(match.group(2)), 1), len(source) + 1)
+    if int(match.group(1)) > len(lines):  # pandoc counts a line past the end at the end of input
+        col = len(source) + 1
+    return line, col, match.group(3).strip() or "syntax error"

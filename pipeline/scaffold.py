@@ -21,7 +21,7 @@ status: draft
 
 ## First section
 
-Write here. Cite sources as [@key] with the entry in references.yaml.
+Write here. Cite a source as `[@key]`, with an entry for `key` in the bibliography.
 """
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from markdown_it.common.utils import MD_TRIM_CHARS
 
 from pipeline.model import Book, Page, Scale
 
@@ -22,6 +25,12 @@ class Table:
     section: str  # anchor of the h2 section it sits in
     scale: Scale | None
     number: int  # 1-based among the page's tables
+    starts: tuple[int, ...] = ()  # 0-based column where each row's text starts (header first), after any `> `
+
+    def cells(self, row: int) -> list[tuple[int, str]]:
+        """Row ``row``'s cells (0: the header) as markdown-it split them: (0-based column, raw text)."""
+        line = self.line if row == 0 else self.rows[row - 1][1]
+        return row_cells(self.page.source.line(line), self.starts[row] if row < len(self.starts) else 0)
 
     @property
     def rubric_id(self) -> str:
@@ -45,10 +54,12 @@ def tables(page: Page, book: Book) -> Iterator[Table]:
         start, row_line = index, 0
         rows: list[tuple[tuple[str, ...], int]] = []
         cells: list[str] = []
+        starts: list[int] = []
         while index < len(tokens) and tokens[index].type != "table_close":
             current = tokens[index]
             if current.type == "tr_open":
                 cells, row_line = [], page.body_line + (current.map[0] if current.map else 0)
+                starts.append(int(current.meta.get("col", 0)) if current.meta else 0)
             elif current.type == "inline":
                 cells.append(current.content.strip())
             elif current.type == "tr_close":
@@ -58,7 +69,8 @@ def tables(page: Page, book: Book) -> Iterator[Table]:
             number += 1
             header = rows[0][0]
             scale = rubric_scale(header[1:], page_scale, book.manifest.scales)
-            yield Table(page, start, rows[0][1], header, tuple(rows[1:]), heading.lower(), section, scale, number)
+            kind = heading.lower()
+            yield Table(page, start, rows[0][1], header, tuple(rows[1:]), kind, section, scale, number, tuple(starts))
         index += 1
 
 
@@ -79,31 +91,37 @@ def rubric_scale(columns: tuple[str, ...], page_scale: Scale | None, scales: dic
     return None
 
 
-def split_row(line: str) -> list[str]:
-    """Cells of a GFM table source line: unescaped pipes outside code spans separate cells."""
-    text = line.strip()
-    if "`" not in text and "\\" not in text:  # the common case: every pipe separates
-        parts = text.split("|")
-        return parts[1 if text.startswith("|") else 0 : -1 if text.endswith("|") and len(text) > 1 else None]
-    cells: list[str] = []
-    current, in_code, i = "", False, 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text):
-            current += text[i : i + 2]
-            i += 2
-            continue
-        if char == "`":
-            in_code = not in_code
-        if char == "|" and not in_code:
-            cells.append(current)
-            current = ""
-        else:
-            current += char
-        i += 1
-    cells.append(current)
-    if text.startswith("|"):
-        cells = cells[1:]
-    if text.endswith("|") and not text.endswith("\\|") and cells:
-        cells = cells[:-1]
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def split_cells(text: str) -> list[tuple[int, str]]:
+    """(offset, raw text) of each cell of a table row, split exactly as markdown-it splits it.
+
+    Every pipe not preceded by a backslash separates cells, even inside a code span (GFM: only
+    ``\\|`` escapes a pipe); the empty text before a leading and after a trailing pipe is no cell.
+    ``text`` is the row as markdown-it sees it: container markers and indentation already removed.
+    """
+    cells: list[tuple[int, str]] = []
+    start = 0
+    if "\\" not in text:  # the common case: every pipe separates
+        for part in text.split("|"):
+            cells.append((start, part))
+            start += len(part) + 1
+    else:
+        for pipe in _PIPE.finditer(text):
+            cells.append((start, text[start : pipe.start()]))
+            start = pipe.end()
+        cells.append((start, text[start:]))
+    if cells and cells[0][1] == "":
+        cells.pop(0)
+    if cells and cells[-1][1] == "":
+        cells.pop()
     return cells
+
+
+def row_cells(line: str, start: int) -> list[tuple[int, str]]:
+    """Cells of the table row that starts at 0-based column ``start`` of a source line (after any `> `):
+    (0-based column, raw text) each."""
+    text = line[start:]
+    lead = start + len(text) - len(text.lstrip(MD_TRIM_CHARS))
+    return [(lead + offset, cell) for offset, cell in split_cells(text.strip(MD_TRIM_CHARS))]

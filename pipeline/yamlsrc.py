@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ _CORE = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")}
 MAX_NODES = 200_000  # far above any real manifest; stops alias bombs
 MAX_DEPTH = 200
+_YAML_ONLY_BREAKS = "\x85\u2028\u2029"
 
 Path = tuple[str | int, ...]
 
@@ -49,9 +51,29 @@ class _Fault(Exception):
         self.code, self.message, self.line, self.col, self.hint = code, message, line, col, hint
 
 
+class _Marks:
+    """1-based (line, col) of a YAML mark in our own lines, split at ``\n`` only.
+
+    PyYAML also breaks lines at U+0085, U+2028 and U+2029, so its ``line`` and ``column`` drift
+    after one of them; its ``index`` (a character offset) does not.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] | None = None
+        if any(ch in text for ch in _YAML_ONLY_BREAKS):
+            self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def __call__(self, mark: Any) -> tuple[int, int]:
+        if self.starts is None:
+            return mark.line + 1, mark.column + 1
+        line = bisect.bisect_right(self.starts, mark.index)
+        return line, mark.index - self.starts[line - 1] + 1
+
+
 def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | None, list[Diagnostic]]:
     """Parse one YAML document; return it (or None) and the diagnostics found."""
-    lines = text.splitlines()
+    lines = text.split("\n")
+    marks = _Marks(text)
 
     def diag(code: str, message: str, line: int, col: int, hint: str = "") -> Diagnostic:
         src = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -61,7 +83,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = marks(mark) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
         ctx = f" {exc.context}" if exc.context else ""
         return None, [
@@ -80,19 +102,21 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
     doc = YamlDoc(None)
     if node is None:
         return doc, []
-    builder = _Builder(doc, line_offset)
+    builder = _Builder(doc, marks, line_offset)
     try:
-        doc.data = builder.build(node, (), 0)
+        doc.data = builder.build(node, (), 0, (1, 1))
     except _Fault as f:
         return None, [*builder.diagnostics(diag), diag(f.code, f.message, f.line, f.col, f.hint)]
     return doc, list(builder.diagnostics(diag))
 
 
 class _Builder:
-    def __init__(self, doc: YamlDoc, line_offset: int = 0) -> None:
+    def __init__(self, doc: YamlDoc, marks: _Marks, line_offset: int = 0) -> None:
         self.doc = doc
+        self.marks = marks
         self.line_offset = line_offset  # messages name file lines, like the diagnostics' positions
         self.nodes = 0
+        self.seen: set[int] = set()  # nodes already built: seen again, they were reached through an alias
         self.duplicates: list[tuple[str, int, int, int]] = []
 
     def diagnostics(self, diag: Any) -> Iterator[Diagnostic]:
@@ -105,15 +129,19 @@ class _Builder:
                 "YAML keeps only the last value; remove one of them",
             )
 
-    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+    def build(self, node: yaml.Node, path: Path, depth: int, written: tuple[int, int]) -> Any:
+        """``written``: where the innermost node not reached through an alias starts, which is
+        where an alias bomb's expansion is blamed (not at the aliased values it is visiting)."""
         self.nodes += 1
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        line, col = self.marks(node.start_mark)
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            written = (line, col)
         if self.nodes > MAX_NODES:
             raise _Fault(
                 "FM007",
                 f"YAML expands to more than {MAX_NODES:,} values (an alias bomb?)",
-                line,
-                col,
+                *written,
                 "write the values out instead of repeating aliases",
             )
         if depth > MAX_DEPTH:
@@ -131,25 +159,19 @@ class _Builder:
             out: dict[str, Any] = {}
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
+                kline, kcol = self.marks(key_node.start_mark)
                 if key_node.tag == _CORE + "merge":
-                    raise _Fault(
-                        "FM006",
-                        "YAML merge keys (`<<`) are not allowed",
-                        key_node.start_mark.line + 1,
-                        key_node.start_mark.column + 1,
-                        "write the keys out",
-                    )
-                key = self.build(key_node, (*path, "<key>"), depth + 1)
+                    raise _Fault("FM006", "YAML merge keys (`<<`) are not allowed", kline, kcol, "write the keys out")
+                key = self.build(key_node, (*path, "<key>"), depth + 1, written)
                 key = str(key) if not isinstance(key, str) else key
-                kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 if key in seen:
                     self.duplicates.append((key, kline, kcol, seen[key]))
                 seen[key] = kline
                 self.doc.keys[(*path, key)] = (kline, kcol)
-                out[key] = self.build(value_node, (*path, key), depth + 1)
+                out[key] = self.build(value_node, (*path, key), depth + 1, written)
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+            return [self.build(item, (*path, i), depth + 1, written) for i, item in enumerate(node.value)]
         return _scalar(node)
 
 

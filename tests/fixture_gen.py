@@ -125,20 +125,27 @@ def huge_page(dest: Path) -> str:
 _AFTER = "\n\n## After\n\nThe rest of the page is still checked [@nokey].\n"
 
 
-def _deep(dest: Path, body: str) -> str:
-    """A page whose deep structure is followed by a section that must still be parsed and checked."""
+def _deep(dest: Path, body: str, too_deep: str = "") -> str:
+    """A page whose deep structure is followed by a section that must still be parsed and checked.
+
+    ``too_deep``: the MD001 finding where block nesting passes the parser's limit (100 levels).
+    """
     _base(dest)
     _page(dest, "guide", body + _AFTER)
     line = (dest / "pages" / "guide.md").read_text(encoding="utf-8").count("\n")
-    return f"pages/guide.md:{line}:40: CIT001 nokey\n"
+    return f"pages/guide.md:{line}:40: CIT001 nokey\n" + too_deep
 
 
 def deep_blockquote(dest: Path) -> str:
-    return _deep(dest, ">" * 2000 + " deep quote")
+    # the 101st `>` opens level 101: reported there; the quote's text is not read, the next section is
+    return _deep(dest, ">" * 2000 + " deep quote", "pages/guide.md:6:101: MD001 line 6 not read\n")
 
 
 def deep_list(dest: Path) -> str:
-    return _deep(dest, "".join("  " * depth + "- item\n" for depth in range(2000)))
+    # a list item is two levels (list + item): the 50th item's text (line 5 + 50, column 101) is the first
+    # thing too deep; it and the 1,950 items below it are not read, the next section is
+    items = "".join("  " * depth + "- item\n" for depth in range(2000))
+    return _deep(dest, items, "pages/guide.md:55:101: MD001 lines 55–2005 not read\n")
 
 
 def deep_brackets(dest: Path) -> str:

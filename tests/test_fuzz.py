@@ -47,15 +47,10 @@ TARGETS = [
 ]
 LABELS = ["Question", "Level 1", "Level 2", "Level 3", "Levl 2", "Level 4", "Tier 1", ""]
 
-# U+0085/U+2028/U+2029 shift YAML positions (PyYAML counts them as line breaks): pinned by the fixture
-# fm-unicode-line-separators, kept out of here so that this test stays about new findings.
-YAML_BREAKS = "\x85\u2028\u2029"
-words = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters=YAML_BREAKS), max_size=12
-)
-# No lone `[`/`]`: an unclosed bracket makes a citation span lines, whose key positions are then wrong
-# (pinned by the fixture cit001-citation-across-lines); links and citations below still bring brackets.
-plain = st.text(alphabet=st.sampled_from(list("abc XYZ 0123456789%×.,;:!?(){}@#*_`\\|<>-—–'\"é🎉\t")), max_size=30)
+# Any character, U+0085/U+2028/U+2029 included (PyYAML counts them as line breaks; positions must not shift).
+words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+# Lone `[`/`]` included: an unclosed bracket makes a citation span lines, and its key positions must hold.
+plain = st.text(alphabet=st.sampled_from(list("abc XYZ 0123456789%×.,;:!?(){}[]@#*_`\\|<>-—–'\"é🎉\t")), max_size=30)
 
 
 @st.composite

@@ -94,9 +94,16 @@ BookCheck = Callable[[list[PageFacts], Context], Iterator[Diagnostic]]
 
 def page_checks() -> tuple[PageCheck, ...]:
     """Page-local checks, in order (one module per concern)."""
-    from pipeline.checks import citations, claims, links, tables, vocabulary
+    from pipeline.checks import citations, claims, links, structure, tables, vocabulary
 
-    return (citations.check_page, tables.check_page, links.check_page, vocabulary.check_page, claims.check_page)
+    return (
+        structure.check_page,
+        citations.check_page,
+        tables.check_page,
+        links.check_page,
+        vocabulary.check_page,
+        claims.check_page,
+    )
 
 
 def book_checks() -> tuple[BookCheck, ...]:

@@ -10,6 +10,7 @@ from pipeline.checks import Context, PageFacts, block_line, finding, inline_bloc
 from pipeline.diagnostics import Diagnostic
 from pipeline.model import Page
 from pipeline.parse import locate
+from pipeline.references import unreadable
 
 # "(Stack Overflow, 2025)", "(38%, per BCG, 2025)", "(Smith et al., 2024a)"
 _HANDWRITTEN = re.compile(
@@ -20,6 +21,9 @@ _HANDWRITTEN = re.compile(
 def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
     known = ctx.book.references
     keys = {ref.id for ref in known}
+    if not keys and _unreadable(ctx):
+        yield from _handwritten(page, ctx)
+        return  # the bibliography's own finding (SCH006, CIT006, FM003…) says it all: no key can be checked
     for citation in page.citations:
         if citation.key in keys:
             continue
@@ -34,6 +38,13 @@ def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
             hint,
         )
     yield from _handwritten(page, ctx)
+
+
+def _unreadable(ctx: Context) -> bool:
+    key = ("bibliography", "unreadable")
+    if key not in ctx.memo:
+        ctx.memo[key] = unreadable(ctx.book.root, ctx.book.manifest.bibliography)
+    return bool(ctx.memo[key])
 
 
 def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:

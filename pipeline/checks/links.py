@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 from collections.abc import Callable, Iterator
 from urllib.parse import unquote, urlsplit
@@ -35,8 +36,8 @@ def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
     declared = book.manifest.framework_pages
     declared_urls = {fp.url for fp in declared.values() if fp.url}
     anchors = {h.anchor for h in page.headings}
-    for inline, _link, target, image in links(page):
-        line, col = _position(page, inline, target)
+    for inline, link, target, image in links(page):
+        line, col = _position(page, inline, link, target)
 
         def diag(code: str, message: str, hint: str, line: int = line, col: int = col) -> Diagnostic:
             return ctx.at(page, line, col, code, message, hint)
@@ -65,6 +66,8 @@ def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
                     if close
                     else "declare it under `framework_pages` with an id and title",
                 )
+        elif image and not parts.scheme and not parts.path:
+            yield diag("LNK003", f"image `{link.content}` has no file", "write the image's path between the ( )")
         elif not parts.scheme and not parts.netloc:  # mailto:, tel: … are the reader's business
             yield from _local(book, page, parts.path, parts.fragment, image, anchors, diag)
 
@@ -102,11 +105,25 @@ def _local(
             "copy the file into source/assets/ and link it from there",
         )
     elif _page_id(resolved) is None and resolved not in book.assets:
+        if _escapes(book, resolved):
+            yield diag(
+                "LNK004",
+                f"`{path}` is a link to a file outside the source folder",
+                "copy the file into source/assets/ instead of linking to it",
+            )
+            return
         yield diag(
             "LNK003",
             f"{'image' if image else 'file'} `{path}` does not exist (looked for source/{resolved})",
             "add the file under source/assets/ and link it relative to the page",
         )
+
+
+def _escapes(book: Book, resolved: str) -> bool:
+    """Whether a source-relative path exists but resolves outside the source folder (a symlink):
+    such files are left out of the book's assets."""
+    path = book.root / resolved
+    return os.path.lexists(path) and not path.resolve().is_relative_to(book.root.resolve())
 
 
 def _resolve(path: str) -> str | None:
@@ -127,7 +144,7 @@ def _page_id(resolved: str) -> str | None:
 
 def cross_page(page: Page) -> Iterator[PageLink]:
     """Links to other pages, to be checked once every page's anchors are known."""
-    for inline, _link, target, _image in links(page):
+    for inline, link, target, _image in links(page):
         parts = urlsplit(target)
         if parts.scheme or parts.netloc:
             continue
@@ -135,7 +152,7 @@ def cross_page(page: Page) -> Iterator[PageLink]:
         target_id = _page_id(resolved) if resolved else None
         if target_id is None:
             continue
-        line, col = _position(page, inline, target)
+        line, col = _position(page, inline, link, target)
         yield PageLink(
             page.source.display, line, col, page.source.line(line), target_id, parts.fragment, unquote(parts.path)
         )
@@ -171,9 +188,11 @@ def _anchor(diag: Report, fragment: str, known: set[str], page_id: str) -> Diagn
     )
 
 
-def _position(page: Page, inline: Token, target: str) -> tuple[int, int]:
-    """Where the target is written: searched in the block's source lines."""
-    first = block_line(page, inline)
+def _position(page: Page, inline: Token, link: Token, target: str) -> tuple[int, int]:
+    """Where the target is written, as the parser recorded it (pipeline/sourcepos.py)."""
+    if "line" in link.meta:
+        return int(link.meta["line"]), int(link.meta["col"])
+    first = block_line(page, inline)  # a token made by no rule that records positions
     last = page.body_line + (inline.map[1] if inline.map else 1) - 1
     for number in range(first, last + 1):
         col = page.source.line(number).find(target) if target else -1

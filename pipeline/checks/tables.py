@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pipeline.checks import Context, PageFacts, TableFacts, finding
 from pipeline.diagnostics import Diagnostic
 from pipeline.model import Page, Scale
-from pipeline.tables import Table, split_row, tables
+from pipeline.tables import Table, tables
 
 
 def page_tables(page: Page, ctx: Context) -> list[Table]:
@@ -48,35 +48,44 @@ def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
 
 
 def _cells(table: Table, ctx: Context) -> Iterator[Diagnostic]:
-    page = table.page
-    width = len(split_row(page.source.line(table.line)))
-    for _cells_md, line in table.rows:
-        source = page.source.line(line)
-        actual = split_row(source)
-        if len(actual) != width:
-            what = "more" if len(actual) > width else "fewer"
+    page, width = table.page, len(table.header)
+    for row, (_cells_md, line) in enumerate(table.rows, 1):
+        actual = table.cells(row)
+        if len(actual) > width:
+            col, first = actual[width]
+            dropped = " | ".join(cell.strip() for _col, cell in actual[width:])
             yield ctx.at(
                 page,
                 line,
-                1,
+                _content_col(col, first),
                 "TBL001",
-                f"row has {len(actual)} cells, {what} than the header's {width}",
-                "markdown drops extra cells and pads missing ones; escape a literal pipe as \\|",
+                f"row has {len(actual)} cells, more than the header's {width}: `{dropped}` is dropped",
+                "markdown drops extra cells; a pipe splits cells even in `code`: escape it as \\|",
             )
-        column = 1
-        for position, cell in enumerate(actual):
-            if not cell.strip() and position < width:
-                at = source.find("|" + cell + "|", column - 1)
-                name = table.header[position] if position < len(table.header) else ""
+        elif len(actual) < width:
+            yield ctx.at(
+                page,
+                line,
+                (table.starts[row] if row < len(table.starts) else 0) + 1,
+                "TBL001",
+                f"row has {len(actual)} cells, fewer than the header's {width}",
+                "markdown pads missing cells with empty ones; add them, or write — where a blank is intended",
+            )
+        for position, (col, cell) in enumerate(actual[:width]):
+            if not cell.strip():
                 yield ctx.at(
                     page,
                     line,
-                    at + 2 if at >= 0 else 1,
+                    col + 1,
                     "TBL002",
-                    f"empty cell in column {position + 1} (`{name}`)",
+                    f"empty cell in column {position + 1} (`{table.header[position]}`)",
                     "fill it, or write — if the blank is intended",
                 )
-            column += len(cell) + 1
+
+
+def _content_col(col: int, cell: str) -> int:
+    """1-based column of a cell's first non-blank character (of the cell itself when it is blank)."""
+    return col + (len(cell) - len(cell.lstrip()) if cell.strip() else 0) + 1
 
 
 def _rubric(table: Table, scale: Scale, ctx: Context) -> Iterator[Diagnostic]:
@@ -84,27 +93,41 @@ def _rubric(table: Table, scale: Scale, ctx: Context) -> Iterator[Diagnostic]:
     if columns == labels:
         return
     expected = "| " + " | ".join([table.header[0], *labels]) + " |"
-    problems = []
-    for column in columns:
-        if column not in labels:
-            close = difflib.get_close_matches(column, labels, n=1, cutoff=0.75)
-            if close and close[0] not in columns:
-                problems.append(f"`{column}` is misspelt (did you mean `{close[0]}`?)")
-            else:
-                problems.append(f"`{column}` is not a level of scale `{scale.id}`")
-    present = [c for c in columns if c in labels]
-    for label in labels:
-        if label not in columns and not any(f"`{label}`?" in p for p in problems):
-            problems.append(f"level `{label}` is missing")
-    if present != [label for label in labels if label in present]:
-        problems.append("levels are out of order")
-    if len(set(columns)) != len(columns):
-        problems.append("a level appears twice")
+    problems, wrong = _header_problems(columns, labels, scale.id)
+    header = table.cells(0)
+    col = _content_col(*header[min(wrong) + 1]) if wrong and min(wrong) + 1 < len(header) else 1
     yield ctx.at(
         table.page,
         table.line,
-        1,
+        col,
         "TBL003",
         f"rubric header does not match scale `{scale.id}`: " + "; ".join(problems or ["columns differ"]),
         f"expected {expected}",
     )
+
+
+def _header_problems(columns: list[str], labels: list[str], scale_id: str) -> tuple[list[str], list[int]]:
+    """What is wrong with a rubric's level columns, and the index of each column at fault."""
+    problems, wrong = [], []
+    for index, column in enumerate(columns):
+        if column not in labels:
+            wrong.append(index)
+            close = difflib.get_close_matches(column, labels, n=1, cutoff=0.75)
+            if close and close[0] not in columns:
+                problems.append(f"`{column}` is misspelt (did you mean `{close[0]}`?)")
+            else:
+                problems.append(f"`{column}` is not a level of scale `{scale_id}`")
+    present = [c for c in columns if c in labels]
+    for label in labels:
+        if label not in columns and not any(f"`{label}`?" in p for p in problems):
+            problems.append(f"level `{label}` is missing")
+    ordered = sorted(present, key=labels.index)
+    if present != ordered:
+        problems.append("levels are out of order")
+        first = next(i for i, (have, want) in enumerate(zip(present, ordered, strict=True)) if have != want)
+        wrong.append(columns.index(present[first]))
+    repeated = [index for index, column in enumerate(columns) if column in columns[:index]]
+    if repeated:
+        problems.append("a level appears twice")
+        wrong.append(repeated[0])
+    return problems, wrong

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import posixpath
 from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,9 +82,7 @@ def site_links(reference_page: str = "references.html") -> Links:
     return Links(site_page_href, f"{reference_page}#ref-")
 
 
-def render_page(
-    page: Page, book: Book, citations: Citations, links: Links, assets: list[str] | None = None
-) -> str:
+def render_page(page: Page, book: Book, citations: Citations, links: Links, assets: list[str] | None = None) -> str:
     """The page body as HTML, wrapped in one <section> per h2; ``assets`` collects the files it links."""
     env: dict[str, Any] = {
         "page": page,
