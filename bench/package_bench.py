@@ -65,8 +65,16 @@ def in_process(source: Path, out: Path, runs: int) -> dict[str, Any]:
     package_time = seconds(cold, runs)
     zip_calls: list[str] = []
     originals = archive.pack_all, archive.write_zip
-    archive.pack_all = lambda *a, **k: zip_calls.append("pack_all") or originals[0](*a, **k)  # type: ignore[assignment]
-    archive.write_zip = lambda *a, **k: zip_calls.append("write_zip") or originals[1](*a, **k)  # type: ignore[assignment]
+
+    def counted_pack_all(*args: Any, **kwargs: Any) -> dict[str, archive.Entry]:
+        zip_calls.append("pack_all")
+        return originals[0](*args, **kwargs)
+
+    def counted_write_zip(*args: Any, **kwargs: Any) -> None:
+        zip_calls.append("write_zip")
+        originals[1](*args, **kwargs)
+
+    archive.pack_all, archive.write_zip = counted_pack_all, counted_write_zip
     try:
         site._LAST.clear()  # a new process would read the site again
         rebuild_time = seconds(package, runs)

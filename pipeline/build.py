@@ -34,6 +34,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     book: Book | None = None
     outputs: list[Path] = field(default_factory=list)
+    by_format: dict[str, list[Path]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -60,18 +61,24 @@ def build(config: Config, progress: Progress | None = None) -> BuildResult:
 
     A large handbook's pages stay in worker processes from parsing to rendering (pipeline/workers.py).
     """
+    if progress:
+        progress("check")
     result = _check(config, None, "workers")
     try:
         if not result.ok or result.book is None:
             return result
         config.out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=config.out, prefix=".staging-") as staging:
-            written: list[Path] = []
+            staged: dict[str, list[Path]] = {}
             for name in config.formats or tuple(MODULES):
                 if progress:
                     progress(name)
-                written += renderer(name).render(result.book, Path(staging), config)
-            result.outputs = _publish(Path(staging), config.out, written)
+                staged[name] = renderer(name).render(result.book, Path(staging), config)
+            _publish(Path(staging), config.out)
+        result.by_format = {
+            name: [config.out / path.relative_to(staging) for path in paths] for name, paths in staged.items()
+        }
+        result.outputs = [path for paths in result.by_format.values() for path in paths]
         return result
     finally:
         if result.book is not None and isinstance(result.book.workers, PageWorkers):
@@ -176,7 +183,7 @@ def _finish(diags: list[Diagnostic], overrides: dict[str, Severity], strict: boo
     return sorted_diagnostics(out)
 
 
-def _publish(staging: Path, out: Path, written: list[Path]) -> list[Path]:
+def _publish(staging: Path, out: Path) -> None:
     """Move each staged top-level output folder into place, replacing the old one whole."""
     for entry in sorted(staging.iterdir()):
         target = out / entry.name
@@ -188,4 +195,3 @@ def _publish(staging: Path, out: Path, written: list[Path]) -> list[Path]:
             shutil.rmtree(old, ignore_errors=True)
         else:
             entry.rename(target)
-    return [out / p.relative_to(staging) for p in written]

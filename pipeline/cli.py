@@ -124,6 +124,7 @@ def build(
       handbook build --format pdf --pdf-split --pdf-variant pdf/ua-1
     """
     from pipeline.build import build as run
+    from pipeline.progress import StageReporter
     from pipeline.render import MODULES
 
     unknown = [f for f in formats if f not in MODULES]
@@ -131,23 +132,17 @@ def build(
         raise click.BadParameter(
             f"unknown format {', '.join(unknown)}; choose from {', '.join(MODULES)}", param_hint="--format"
         )
+    config = Config(
+        source=source, out=out, formats=formats, strict=strict, pdf_split=pdf_split, pdf_variant=pdf_variant
+    )
     try:
-        result = run(
-            Config(
-                source=source,
-                out=out,
-                formats=formats,
-                strict=strict,
-                pdf_split=pdf_split,
-                pdf_variant=pdf_variant,
-            ),
-            progress=lambda name: click.echo(f"building {name}…", err=True),
-        )
+        with StageReporter() as stages:
+            result = run(config, progress=stages)
     except PipelineError as exc:
         _fail(exc)
     _emit(result, output_format)
-    for path in result.outputs:
-        click.echo(f"wrote {path}", err=True)
+    if result.ok:
+        stages.summary(result.by_format, out)
     sys.exit(0 if result.ok else 1)
 
 

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -15,7 +16,9 @@ from lxml import html as lxml_html
 from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.incremental import CheckCache
+from pipeline.model import Page
 from pipeline.render import html as site_html
+from pipeline.render import markup
 from pipeline.render.site_pages import CSP, Names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,8 +236,13 @@ def test_cache_renders_only_the_edited_page_and_progress_is_reported(
     source = many_pages(tmp_path, 100)
     config = Config(source=source, out=tmp_path / "out")
     calls: list[str] = []
-    real = site_html.render_page
-    monkeypatch.setattr(site_html, "render_page", lambda page, *rest: calls.append(page.id) or real(page, *rest))
+    real = markup.render_page  # the function pipeline.render.html calls as render_page
+
+    def counted(page: Page, *rest: Any) -> str:
+        calls.append(page.id)
+        return real(page, *rest)
+
+    monkeypatch.setattr(site_html, "render_page", counted)
     parsed = CheckCache()
     cache = site_html.SiteCache()
     progress: list[str] = []

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, PdfObject
 
 from bench.generate import generate
 from pipeline.build import build, check
@@ -29,6 +30,24 @@ Outline = list[tuple[str, "Outline"]]
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------
+
+
+def one_based(index: int | None) -> int:
+    """The 1-based page number of a 0-based page index that pypdf found (it gives None for a missing page)."""
+    assert index is not None
+    return index + 1
+
+
+def dictionary(obj: PdfObject) -> DictionaryObject:
+    """A PDF dictionary value (pypdf types every value read from a dictionary as the loose PdfObject)."""
+    assert isinstance(obj, DictionaryObject), obj
+    return obj
+
+
+def pdf_string(obj: PdfObject) -> str:
+    """A PDF string value (a TextStringObject, which is a str)."""
+    assert isinstance(obj, str), obj
+    return obj
 
 
 def body_text(page: Any) -> str:
@@ -69,7 +88,7 @@ def outline_pages(reader: PdfReader, items: list[Any] | None = None) -> dict[str
         if isinstance(item, list):
             found = {**outline_pages(reader, item), **found}
         else:
-            found.setdefault(str(item.title), reader.get_destination_page_number(item) + 1)
+            found.setdefault(str(item.title), one_based(reader.get_destination_page_number(item)))
     return found
 
 
@@ -108,9 +127,9 @@ def link_targets(reader: PdfReader, page_index: int) -> list[int]:
         if dest is None:
             continue
         if isinstance(dest, str):
-            targets.append(reader.get_destination_page_number(reader.named_destinations[dest]) + 1)
+            targets.append(one_based(reader.get_destination_page_number(reader.named_destinations[dest])))
         else:
-            targets.append(reader.get_page_number(dest[0].get_object()) + 1)
+            targets.append(one_based(reader.get_page_number(dest[0].get_object())))
     return targets
 
 
@@ -121,7 +140,7 @@ def outline_flat(reader: PdfReader, items: list[Any] | None = None, depth: int =
         if isinstance(item, list):
             out += outline_flat(reader, item, depth + 1)
         else:
-            out.append((str(item.title), depth, reader.get_destination_page_number(item) + 1))
+            out.append((str(item.title), depth, one_based(reader.get_destination_page_number(item))))
     return out
 
 
@@ -176,7 +195,7 @@ def test_contents_page_numbers_are_where_sections_start_and_are_links(sample: tu
 
 def test_citations_link_to_their_reference(sample: tuple[Book, Path]) -> None:
     reader = PdfReader(sample[1])
-    refs = reader.get_destination_page_number(reader.named_destinations["ref-stackoverflow2025"]) + 1
+    refs = one_based(reader.get_destination_page_number(reader.named_destinations["ref-stackoverflow2025"]))
     page = next(i for i, p in enumerate(reader.pages) if "(Stack Overflow, 2025)" in " ".join(p.extract_text().split()))
     assert refs in link_targets(reader, page)
 
@@ -205,9 +224,9 @@ def test_metadata_language_and_paper(sample: tuple[Book, Path]) -> None:
     assert meta.title == book.manifest.title
     assert meta.author == "AI Maturity Framework team"
     assert meta.subject == book.manifest.description
-    assert meta["/Keywords"] == ", ".join(book.manifest.keywords)
-    assert meta["/CreationDate"] == "D:20261124000000Z"
-    assert reader.root_object["/Lang"] == "en"
+    assert pdf_string(meta["/Keywords"]) == ", ".join(book.manifest.keywords)
+    assert pdf_string(meta["/CreationDate"]) == "D:20261124000000Z"
+    assert pdf_string(reader.root_object["/Lang"]) == "en"
     box = reader.pages[0].mediabox
     assert (round(float(box.width) / MM), round(float(box.height) / MM)) == (210, 297)  # A4 from the manifest
 
@@ -216,7 +235,7 @@ def test_fonts_are_embedded_subsets_of_the_packaged_fonts(sample: tuple[Book, Pa
     reader = PdfReader(sample[1])
     fonts = {}
     for page in reader.pages:
-        for font in (page["/Resources"].get("/Font") or {}).values():
+        for font in (dictionary(page["/Resources"]).get("/Font") or {}).values():
             font = font.get_object()
             fonts[str(font["/BaseFont"])] = font
     assert fonts
@@ -228,7 +247,7 @@ def test_fonts_are_embedded_subsets_of_the_packaged_fonts(sample: tuple[Book, Pa
 
 def test_tagged_by_default(sample: tuple[Book, Path]) -> None:
     root = PdfReader(sample[1]).root_object
-    assert bool(root["/MarkInfo"]["/Marked"])
+    assert bool(dictionary(root["/MarkInfo"])["/Marked"])
     assert "/StructTreeRoot" in root
 
 
@@ -266,7 +285,8 @@ def test_build_format_pdf_alone_from_the_command_line(sample: tuple[Book, Path])
     before = sample[1].read_bytes()
     result = CliRunner().invoke(main, ["build", "--source", str(SOURCE), "--out", str(out), "--format", "pdf"])
     assert result.exit_code == 0, result.output
-    assert f"wrote {sample[1]}" in result.output
+    summary = [line.split() for line in result.output.splitlines() if line.startswith("  pdf ")]
+    assert summary and summary[0][-3:] == ["1", "file", str(sample[1])], result.output
     assert sorted(p.name for p in (out / "pdf").iterdir()) == [sample[1].name]
     assert sample[1].read_bytes() == before
 
@@ -300,14 +320,14 @@ def test_letter_pdf_ua_and_split(tmp_path: Path) -> None:
     box = whole.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
     root = whole.root_object
-    assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
-    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert "/StructTreeRoot" in root and bool(dictionary(root["/MarkInfo"])["/Marked"])
+    assert bool(dictionary(root["/ViewerPreferences"])["/DisplayDocTitle"])
     xmp = whole.xmp_metadata
     assert xmp is not None and b'pdfuaid:part="1"' in xmp.stream.get_data()
     images = {
         name
         for p in whole.pages
-        for name, obj in (p["/Resources"].get("/XObject") or {}).items()
+        for name, obj in (dictionary(p["/Resources"]).get("/XObject") or {}).items()
         if obj.get_object().get("/Subtype") == "/Image"
     }
     assert len(images) == 1  # the local image was read through the fetcher
@@ -387,7 +407,7 @@ def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
     for index in range(len(one.pages)):
         assert link_targets(many, index) == link_targets(one, index), f"links on page {index + 1}"
     assert many.metadata is not None and many.metadata.title == book.manifest.title
-    assert many.root_object["/Lang"] == "en"
+    assert pdf_string(many.root_object["/Lang"]) == "en"
     # without the finished PDF, the cached chunks rebuild it byte for byte, rendering no chunk again
     cache = config.cache / "pdf"
     for finished in cache.glob("*.pdf"):

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -39,7 +40,20 @@ console.log(JSON.stringify(out));
 """
 
 
-def run(sizes: list[int]) -> list[dict[str, object]]:
+class Result(TypedDict):
+    """One line of the script's output: a size and bit pattern, encoded and decoded."""
+
+    n: int
+    name: str
+    kind: str
+    length: int
+    exact: bool
+    claimsUnviewed: bool
+    decodedLength: int
+    safe: bool
+
+
+def run(sizes: list[int]) -> list[Result]:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")

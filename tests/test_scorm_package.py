@@ -50,6 +50,12 @@ def manifest_of(path: Path) -> etree._Element:
         return etree.fromstring(archive_.read("imsmanifest.xml"))
 
 
+def text_of(element: etree._Element) -> str:
+    """An element's text, which must be there."""
+    assert element.text is not None, etree.tostring(element)
+    return element.text
+
+
 def ns(version: str) -> dict[str, str]:
     return {
         "cp": CP[version],
@@ -85,10 +91,12 @@ def test_manifest_is_at_the_root_with_the_exact_version_strings(sample: dict[str
         "1.2" if version == "1.2" else "2004 4th Edition"
     )
     sco = root.find("cp:resources/cp:resource", n)
+    assert sco is not None
     attribute = "scormtype" if version == "1.2" else "scormType"
     assert sco.get(f"{{{n['adlcp']}}}{attribute}") == "sco"
     assert sco.get("type") == "webcontent" and sco.get("href") == "scorm_launch.html"
     item = root.find("cp:organizations/cp:organization/cp:item", n)
+    assert item is not None
     assert etree.QName(item[0]).localname == "title"  # <title> first inside <item>
 
 
@@ -97,7 +105,7 @@ def test_identifiers_come_from_the_handbook_id_and_never_start_with_a_digit(
     sample: dict[str, Path], version: str
 ) -> None:
     root = manifest_of(sample[version])
-    ids = [el.get("identifier") for el in root.iter() if isinstance(el.tag, str) and el.get("identifier")]
+    ids = [i for el in root.iter() if isinstance(el.tag, str) and (i := el.get("identifier"))]
     assert ids[0] == f"MANIFEST-{SEED_PAGE}"
     assert f"ORG-{SEED_PAGE}" in ids and f"ITEM-{SEED_PAGE}" in ids and f"RES-{SEED_PAGE}" in ids
     assert len(ids) == len(set(ids))
@@ -122,11 +130,12 @@ def test_metadata_carries_title_description_language_version_keywords_and_learni
     page_keywords = list(book.pages[0].meta["keywords"])
     n = ns("2004")
     lom = manifest_of(three["2004"]).find("cp:metadata/lom:lom", n)
+    assert lom is not None
     assert lom.findtext("lom:general/lom:title/lom:string", namespaces=n) == man.title
     assert lom.findtext("lom:general/lom:description/lom:string", namespaces=n) == man.description
     assert lom.findtext("lom:general/lom:language", namespaces=n) == "en"
     assert lom.findtext("lom:lifeCycle/lom:version/lom:string", namespaces=n) == man.version
-    keywords = [k.text for k in lom.findall("lom:general/lom:keyword/lom:string", n)]
+    keywords = [text_of(k) for k in lom.findall("lom:general/lom:keyword/lom:string", n)]
     assert keywords[: len(man.keywords)] == list(man.keywords)
     assert all(k in [w.casefold() for w in keywords] for k in (w.casefold() for w in page_keywords))
     minutes = 3 * int(book.pages[0].meta["estimated_minutes"])  # three pages of the sample
@@ -134,6 +143,7 @@ def test_metadata_carries_title_description_language_version_keywords_and_learni
     assert lom.findtext("lom:educational/lom:typicalLearningTime/lom:duration", namespaces=n) == expected
     n12 = ns("1.2")
     md = manifest_of(three["1.2"]).find("cp:metadata/md:lom", n12)
+    assert md is not None
     assert md.findtext("md:general/md:title/md:langstring", namespaces=n12) == man.title
     assert (
         md.findtext("md:educational/md:typicallearningtime/md:datetime", namespaces=n12)
@@ -159,7 +169,9 @@ def test_control_documents_named_in_schema_location_ship_unmodified_at_the_root(
     sample: dict[str, Path], version: str
 ) -> None:
     root = manifest_of(sample[version])
-    words = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation").split()
+    schema_location = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
+    assert schema_location is not None
+    words = schema_location.split()
     named = words[1::2]
     expected = [href for _, href in VERSIONS[version].locations]
     assert named == expected
@@ -205,7 +217,9 @@ def test_launch_page_has_no_inline_script_and_describes_the_sections(three: dict
         tree = lxml_html.fromstring(launch)
         executable = [s for s in tree.iter("script") if s.get("type") != "application/json"]
         assert executable and all(s.get("src") and not (s.text or "").strip() for s in executable)
-        config = json.loads(tree.get_element_by_id("hb-scorm-config").text)
+        config_text = tree.get_element_by_id("hb-scorm-config").text
+        assert config_text is not None
+        config = json.loads(config_text)
         assert config["version"] == "2004" and config["completion"] == "sections" and config["start"] == "index"
         for page_id, count in config["pages"]:
             sections = re.findall(r'<section class="hb-section" data-section="', zf.read(f"{page_id}.html").decode())
@@ -263,9 +277,9 @@ def test_packager_reads_any_site_folder_nested_pages_and_odd_markup(tmp_path: Pa
         assert ".hidden" not in zf.namelist()
         deep = zf.read("sub/deep.html").decode()
         assert '<script src="../scorm_runtime/page.js" data-hb-doc="sub/deep" defer></script>' in deep
-        config = json.loads(
-            lxml_html.fromstring(zf.read("scorm_launch.html")).get_element_by_id("hb-scorm-config").text
-        )
+        config_text = lxml_html.fromstring(zf.read("scorm_launch.html")).get_element_by_id("hb-scorm-config").text
+        assert config_text is not None
+        config = json.loads(config_text)
     assert config["pages"] == [[SEED_PAGE, 2]]
     assert config["documents"] == ["index", "sub/deep"]
 
@@ -317,7 +331,11 @@ def test_long_titles_versions_and_markup_characters_still_verify(tmp_path: Path)
         root = manifest_of(path)
         n = ns(version)
         org_title = root.findtext("cp:organizations/cp:organization/cp:title", namespaces=n)
+        assert org_title is not None
         assert org_title.startswith("Skills & <levels>") and len(org_title) == 200
-        assert len(root.get("version")) == 20
+        version_text = root.get("version")
+        assert version_text is not None
+        assert len(version_text) == 20
     lom = manifest_of(packages["2004"]).find("cp:metadata/lom:lom", ns("2004"))
+    assert lom is not None
     assert lom.findtext("lom:general/lom:title/lom:string", namespaces=ns("2004")) == title

@@ -52,15 +52,18 @@ def test_sample_checks_without_errors(result: BuildResult) -> None:
 def test_every_seed_sentence_and_cell_is_in_the_parsed_text(result: BuildResult, tmp_path: Path) -> None:
     units = seed_units()
     assert len(units) > 300  # the seed's sentences and cells, not an empty read
+    assert result.book is not None
     assert missing_units(parsed_text(result.book, tmp_path)) == []
 
 
 def test_the_faithfulness_comparison_notices_a_lost_sentence(result: BuildResult, tmp_path: Path) -> None:
+    assert result.book is not None
     text = parsed_text(result.book, tmp_path).replace("Not the line of code.", "")
     assert missing_units(text) == ["Not the line of code."]
 
 
 def test_seed_citations_render_in_the_seed_forms(result: BuildResult, tmp_path: Path) -> None:
+    assert result.book is not None
     citations = render_citations(result.book, tmp_path)
     rendered = {citations.text(source) for source in citations.groups}
     assert "(Stack Overflow, 2025)" in rendered
@@ -71,6 +74,7 @@ def test_seed_citations_render_in_the_seed_forms(result: BuildResult, tmp_path: 
 def test_every_reference_is_cited_and_every_citation_resolves(result: BuildResult) -> None:
     codes = {d.code for d in result.diagnostics}
     assert not codes & {"CIT001", "CIT002", "CIT004"}
+    assert result.book is not None
     cited = {c.key for page in result.book.pages for c in page.citations}
     assert cited == {ref.id for ref in result.book.references}
 
@@ -89,6 +93,7 @@ def test_rubrics_follow_the_declared_scale(result: BuildResult) -> None:
     from pipeline.tables import tables
 
     book = result.book
+    assert book is not None
     rubrics = [t for page in book.pages for t in tables(page, book) if t.scale is not None]
     assert len(rubrics) == 5
     for rubric in rubrics:

@@ -10,7 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.chromium import ARGS, CHROMIUM, browser, need_browser  # noqa: F401  (re-exported)
+# re-exported: the site's browser tests import Chromium's helpers from here
+from tests.chromium import ARGS as ARGS
+from tests.chromium import CHROMIUM as CHROMIUM
+from tests.chromium import browser as browser
+from tests.chromium import need_browser as need_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"

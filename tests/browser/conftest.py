@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_helpers import ROOT, need_browser, serve_folder
+
+from tests.browser.browser_helpers import ROOT, need_browser, serve_folder
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from browser_helpers import browser, serve_folder
+from tests.browser.browser_helpers import browser, serve_folder
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 

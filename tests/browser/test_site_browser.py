@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import quote, urldefrag
 
 import pytest
-from browser_helpers import AXE, ROOT, guard_requests
+
+from tests.browser.browser_helpers import AXE, ROOT, guard_requests
 
 PAGE = "skill-progression-map"
 PHRASE = "AI-assisted development without skill progression caused refactoring to drop"
@@ -133,7 +134,8 @@ def test_an_even_number_of_answers_rounds_the_midpoint_down(chromium: Any, tmp_p
 
 def search_results(page: Any) -> list[str]:
     page.wait_for_selector(".search-form[data-ready='true']")
-    return page.locator(".search-hit__link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    hrefs: list[str] = page.locator(".search-hit__link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    return hrefs
 
 
 def test_search_finds_a_phrase_over_http_and_from_the_header_form(context: Any, site_url: str) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scorm_lms import ROOT, VERSIONS, Lms, handler, need_browser
+
+from tests.browser_scorm.scorm_lms import ROOT, VERSIONS, Lms, handler, need_browser
 
 
 @pytest.fixture(scope="session")

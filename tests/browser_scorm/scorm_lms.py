@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from tests.chromium import ARGS, CHROMIUM  # noqa: F401  (re-exported)
 from tests.chromium import need_browser as need_chromium
 
 ROOT = Path(__file__).resolve().parents[2]

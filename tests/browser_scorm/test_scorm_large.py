@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import pytest
-from scorm_lms import VERSIONS, Lms
 
 from pipeline.package.info import PackageInfo
 from pipeline.package.launch import launch_page, runtime_files
 from pipeline.package.site import LAUNCH, Site
+from tests.browser_scorm.scorm_lms import VERSIONS, Lms
 
 pytestmark = [pytest.mark.browser]
 PAGES = 1000  # bench/generate.py 1000: the sample page a thousand times

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from scorm_lms import VERSIONS, Lms
+
+from tests.browser_scorm.scorm_lms import VERSIONS, Lms
 
 pytestmark = [pytest.mark.browser]
 
