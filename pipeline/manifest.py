@@ -21,6 +21,11 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _completion(scorm: Any) -> str:
+    rule = scorm.get("completion") if isinstance(scorm, dict) else None
+    return rule if rule in ("sections", "last-page") else "sections"  # anything else is a schema error
+
+
 def manifest(source: SourceFile, doc: YamlDoc) -> Manifest:
     """Typed values of handbook.yaml; defensive, since it may still hold schema errors."""
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -66,6 +71,7 @@ def manifest(source: SourceFile, doc: YamlDoc) -> Manifest:
         _str(data.get("bibliography"), DEFAULT),
         _str(data.get("citation_style"), "apa"),
         _str(data.get("paper"), "A4"),
+        _completion(data.get("scorm")),
         _str(data.get("description")),
         tuple(_str(k) for k in _list(data.get("keywords"))),
         severity,

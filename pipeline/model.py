@@ -91,6 +91,7 @@ class Manifest:
     bibliography: str
     citation_style: str
     paper: str
+    completion: str  # when a SCORM package reports completed: "sections" (every one read) or "last-page"
     description: str
     keywords: tuple[str, ...]
     severity: dict[str, Severity]

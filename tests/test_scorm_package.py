@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.build import check
+from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
 from pipeline.package import archive, packager
@@ -293,17 +293,24 @@ def test_a_site_file_that_clashes_with_the_package_files_is_an_error(tmp_path: P
         packager.build_package(book, site, SCORM2004, tmp_path / "out", tmp_path / "cache")
 
 
-def test_last_page_completion_rule_is_written_to_the_launch_page(tmp_path: Path) -> None:
-    book = check(Config(source=SOURCE)).book
-    assert book is not None
-    site = small_site(tmp_path / "site", SEED_PAGE)
-    zip_path = packager.build_package(
-        book, site, SCORM2004, tmp_path / "out", tmp_path / "cache", completion="last-page"
-    )
+def test_last_page_completion_rule_is_written_to_the_launch_page(sample: dict[str, Path], tmp_path: Path) -> None:
+    """`scorm: {completion: last-page}` in handbook.yaml reaches the packages' run-time configuration."""
+    source = tmp_path / "source"
+    shutil.copytree(SOURCE, source)
+    manifest = source / "handbook.yaml"
+    manifest.write_text(manifest.read_text("utf-8") + "scorm:\n  completion: last-page\n", "utf-8")
+    out = tmp_path / "out"
+    result = build(Config(source=source, out=out, formats=("scorm2004",)))
+    assert result.ok, [d.message for d in result.diagnostics]
+    (zip_path,) = result.by_format["scorm2004"]
     with zipfile.ZipFile(zip_path) as zf:
         assert '"completion":"last-page"' in zf.read("scorm_launch.html").decode()
+    with zipfile.ZipFile(sample["2004"]) as zf:
+        assert '"completion":"sections"' in zf.read("scorm_launch.html").decode()
+    book = check(Config(source=SOURCE)).book
+    assert book is not None
     with pytest.raises(ValueError, match="completion"):
-        packager.build_package(book, site, SCORM2004, tmp_path / "out", tmp_path / "cache", completion="never")
+        packager.build_package(book, small_site(tmp_path / "site", SEED_PAGE), SCORM2004, out, out, completion="x")
 
 
 def test_packages_built_without_the_html_format_are_the_same(sample: dict[str, Path], tmp_path: Path) -> None:

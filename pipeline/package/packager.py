@@ -31,7 +31,7 @@ def render(book: Book, out: Path, config: Config, version: str) -> list[Path]:
     site = out / "html"
     if not (site / "index.html").is_file():
         site = _rendered_site(book, config)
-    return [build_package(book, site, VERSIONS[version], out / FOLDER, config.cache)]
+    return [build_package(book, site, VERSIONS[version], out / FOLDER, config.cache, book.manifest.completion)]
 
 
 def _rendered_site(book: Book, config: Config) -> Path:

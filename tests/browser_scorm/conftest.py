@@ -47,8 +47,6 @@ def packages(lms: Lms, tmp_path_factory: pytest.TempPathFactory) -> dict[str, st
     need_browser()
     from pipeline.build import build
     from pipeline.config import Config
-    from pipeline.package import packager
-    from pipeline.package.controls import VERSIONS as SCORM
 
     work = tmp_path_factory.mktemp("scorm-build")
     source = _generate(3, work / "source")
@@ -56,10 +54,12 @@ def packages(lms: Lms, tmp_path_factory: pytest.TempPathFactory) -> dict[str, st
     result = build(Config(source=source, out=out, formats=("html", "scorm12", "scorm2004")))
     assert result.ok and result.book, [d.message for d in result.diagnostics if d.severity.value == "error"]
     zips = {version: next((out / "scorm").glob(f"*-scorm{version.replace('.', '')}.zip")) for version in VERSIONS}
+    manifest = source / "handbook.yaml"  # the same handbook with `scorm: {completion: last-page}`
+    manifest.write_text(manifest.read_text("utf-8") + "scorm:\n  completion: last-page\n", "utf-8")
+    last = build(Config(source=source, out=work / "last-page", formats=("scorm12", "scorm2004")))
+    assert last.ok, [d.message for d in last.diagnostics]
     for version in VERSIONS:
-        zips[f"last-page {version}"] = packager.build_package(
-            result.book, out / "html", SCORM[version], work / "last-page", out / ".cache", completion="last-page"
-        )
+        (zips[f"last-page {version}"],) = last.by_format[f"scorm{version.replace('.', '')}"]
     folders = {}
     for key, zip_path in zips.items():
         name = "pkg" + key.replace(".", "").replace(" ", "-")
