@@ -26,6 +26,11 @@ def _completion(scorm: Any) -> str:
     return rule if rule in ("sections", "last-page") else "sections"  # anything else is a schema error
 
 
+def _scos(scorm: Any) -> str:
+    shape = scorm.get("scos") if isinstance(scorm, dict) else None
+    return shape if shape in ("single", "per-page") else "single"  # anything else is a schema error
+
+
 def manifest(source: SourceFile, doc: YamlDoc) -> Manifest:
     """Typed values of handbook.yaml; defensive, since it may still hold schema errors."""
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -72,6 +77,7 @@ def manifest(source: SourceFile, doc: YamlDoc) -> Manifest:
         _str(data.get("citation_style"), "apa"),
         _str(data.get("paper"), "A4"),
         _completion(data.get("scorm")),
+        _scos(data.get("scorm")),
         _str(data.get("description")),
         tuple(_str(k) for k in _list(data.get("keywords"))),
         severity,

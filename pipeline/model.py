@@ -92,6 +92,7 @@ class Manifest:
     citation_style: str
     paper: str
     completion: str  # when a SCORM package reports completed: "sections" (every one read) or "last-page"
+    scos: str  # SCORM package structure: "single" (one SCO, the default) or "per-page" (one SCO per page)
     description: str
     keywords: tuple[str, ...]
     severity: dict[str, Severity]
