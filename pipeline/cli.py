@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -13,6 +15,7 @@ from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
 
 OUTPUT_FORMATS = ("text", "json", "sarif", "github")
+F = TypeVar("F", bound=Callable[..., Any])
 source_option = click.option(
     "--source",
     "-s",
@@ -21,13 +24,17 @@ source_option = click.option(
     show_default=True,
     help="The handbook's source folder.",
 )
-output_format_option = click.option(
-    "--output-format",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="text",
-    show_default=True,
-    help="How to print diagnostics.",
-)
+def output_format_option(*names: str) -> Callable[[F], F]:
+    """``--output-format`` (and ``--format`` where it names nothing else): how diagnostics are printed."""
+    return click.option(
+        "--output-format",
+        *names,
+        "output_format",
+        type=click.Choice(OUTPUT_FORMATS),
+        default="text",
+        show_default=True,
+        help="How to print diagnostics.",
+    )
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
@@ -66,7 +73,7 @@ def _fail(exc: PipelineError) -> None:
 
 @main.command()
 @source_option
-@output_format_option
+@output_format_option("--format")
 @strict_option
 def check(source: Path, output_format: str, strict: bool) -> None:
     """Check the handbook: schemas, citations, tables, links, vocabulary and claims.
@@ -102,7 +109,7 @@ def check(source: Path, output_format: str, strict: bool) -> None:
 @click.option("--format", "-f", "formats", multiple=True, help="Build only this format (repeatable).")
 @click.option("--pdf-split", is_flag=True, help="Also write one PDF per handbook page (pdf/<id>/<page>.pdf).")
 @click.option("--pdf-variant", type=click.Choice(["pdf/ua-1"]), help="Write a tagged PDF/UA-1 PDF.")
-@output_format_option
+@output_format_option()
 @strict_option
 def build(
     source: Path,
@@ -148,7 +155,7 @@ def build(
 
 @main.command()
 @click.argument("packages", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@output_format_option
+@output_format_option("--format")
 @strict_option
 def verify(packages: tuple[Path, ...], output_format: str, strict: bool) -> None:
     """Verify SCORM package zips (ours or any tool's) before uploading them to an LMS.

@@ -92,6 +92,13 @@ def test_json_output(broken: Path) -> None:
         assert item["name"] == REGISTRY[item["code"]].name and item["message"]
 
 
+def test_check_takes_format_as_the_short_name_of_output_format(broken: Path) -> None:
+    long = invoke("check", "--source", str(broken), "--output-format", "sarif")
+    short = invoke("check", "--source", str(broken), "--format", "sarif")
+    assert short.exit_code == long.exit_code == 1
+    assert json.loads(short.stdout) == json.loads(long.stdout)
+
+
 def test_sarif_output(broken: Path) -> None:
     result = invoke("check", "--source", str(broken), "--output-format", "sarif")
     assert result.exit_code == 1
