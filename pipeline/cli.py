@@ -24,6 +24,8 @@ source_option = click.option(
     show_default=True,
     help="The handbook's source folder.",
 )
+
+
 def output_format_option(*names: str) -> Callable[[F], F]:
     """``--output-format`` (and ``--format`` where it names nothing else): how diagnostics are printed."""
     return click.option(
@@ -35,6 +37,8 @@ def output_format_option(*names: str) -> Callable[[F], F]:
         show_default=True,
         help="How to print diagnostics.",
     )
+
+
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 

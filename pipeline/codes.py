@@ -453,6 +453,27 @@ CODES: tuple[Code, ...] = (
         'two <item identifier="ITEM-1">',
         "Make identifiers unique.",
     ),
+    Code(
+        "PKG012",
+        "nothing-to-launch",
+        E,
+        "An `<item>` without child items names no resource, or launches a resource without an `href`; or a SCO "
+        "resource has no `href`.",
+        "The LMS shows an entry in the table of contents that opens nothing; a SCO is by definition launched by its "
+        "`href` (the XSDs leave both attributes optional).",
+        '<item identifier="ITEM-2"><title>Page 2</title></item> with no identifierref.',
+        "Point each leaf item at a resource with an `href` (its launch file), and give every SCO resource one.",
+    ),
+    Code(
+        "PKG013",
+        "sco-never-launched",
+        W,
+        "A SCO resource is referenced by no `<item>` of any organization.",
+        "No learner can reach it, so its tracking never happens: in a package with one SCO per page, a page is "
+        "missing from the table of contents.",
+        '<resource identifier="SCO-2" adlcp:scormType="sco" href="page2.html"> with no item identifierref="SCO-2".',
+        "Add an `<item>` for it in reading order, or drop the resource and its files.",
+    ),
 )
 
 REGISTRY: dict[str, Code] = {c.code: c for c in CODES}

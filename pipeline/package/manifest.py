@@ -23,19 +23,24 @@ _NAMESPACES = {
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """A <resource>: a SCO with its launch file, or an asset; ``files`` are zip paths."""
+    """A <resource>: a SCO with its launch file, or an asset; ``files`` are zip paths, ``dependencies``
+    the identifiers of the resources whose files it also needs."""
 
     identifier: str
     files: tuple[str, ...]
     href: str = ""
     sco: bool = True
+    dependencies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
+    """An <item> launching a resource; ``minutes`` > 0 adds its typical learning time as metadata."""
+
     identifier: str
     title: str
     resource: str
+    minutes: int = 0
 
 
 def write(info: PackageInfo, version: Version, items: Sequence[Item], resources: Sequence[Resource]) -> str:
@@ -55,7 +60,7 @@ def write(info: PackageInfo, version: Version, items: Sequence[Item], resources:
         f"  <organizations default={quoteattr(info.organization_id)}>",
         f"    <organization identifier={quoteattr(info.organization_id)}>",
         f"      <title>{escape(clip(info.title, 200))}</title>",
-        *(line for item in items for line in _item(item, version)),
+        *(line for item in items for line in _item(item, version, info.language)),
         *(_ORG_SEQUENCING if version.key == "2004" else ()),
         "    </organization>",
         "  </organizations>",
@@ -82,12 +87,14 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _item(item: Item, version: Version) -> list[str]:
+def _item(item: Item, version: Version, language: str) -> list[str]:
     lines = [
         f"      <item identifier={quoteattr(item.identifier)} identifierref={quoteattr(item.resource)}"
         ' isvisible="true">',
         f"        <title>{escape(clip(item.title, 200))}</title>",
     ]
+    if item.minutes:  # after <title>, before the sequencing: the order both CP schemas require
+        lines += _item_lom12(item, language) if version.key == "1.2" else _item_lom2004(item, language)
     if version.key == "2004":  # the content reports completion itself: the LMS must not assume it on exit
         lines += [
             "        <imsss:sequencing>",
@@ -104,7 +111,42 @@ def _resource(resource: Resource, version: Version) -> list[str]:
         f'    <resource identifier={quoteattr(resource.identifier)} type="webcontent"'
         f' adlcp:{version.sco_attribute}="{kind}"{href}>',
         *(f"      <file href={quoteattr(path)}/>" for path in resource.files),
+        *(f"      <dependency identifierref={quoteattr(ref)}/>" for ref in resource.dependencies),
         "    </resource>",
+    ]
+
+
+def _item_lom12(item: Item, language: str) -> list[str]:
+    """An item's inline IMS MD 1.2.1 record: its title and typical learning time."""
+    return [
+        "        <metadata>",
+        "          <imsmd:lom>",
+        "            <imsmd:general>",
+        f"              <imsmd:title><imsmd:langstring xml:lang={quoteattr(language)}>{escape(item.title)}"
+        "</imsmd:langstring></imsmd:title>",
+        "            </imsmd:general>",
+        "            <imsmd:educational>",
+        "              <imsmd:typicallearningtime>"
+        f"<imsmd:datetime>{lom12_time(item.minutes)}</imsmd:datetime></imsmd:typicallearningtime>",
+        "            </imsmd:educational>",
+        "          </imsmd:lom>",
+        "        </metadata>",
+    ]
+
+
+def _item_lom2004(item: Item, language: str) -> list[str]:
+    """An item's inline IEEE LOM record: its title and typical learning time."""
+    return [
+        "        <metadata>",
+        f"          <lom xmlns={quoteattr(LOM2004)}>",
+        "            <general>",
+        f"              <title><string language={quoteattr(language)}>{escape(item.title)}</string></title>",
+        "            </general>",
+        "            <educational>",
+        f"              <typicalLearningTime><duration>{iso_duration(item.minutes)}</duration></typicalLearningTime>",
+        "            </educational>",
+        "          </lom>",
+        "        </metadata>",
     ]
 
 

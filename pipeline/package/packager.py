@@ -13,9 +13,10 @@ from pipeline.model import Book
 from pipeline.package import archive
 from pipeline.package.controls import VERSIONS, Version, control_documents
 from pipeline.package.info import package_info, xml_id
-from pipeline.package.launch import COMPLETION_RULES, launch_page, runtime_files
-from pipeline.package.manifest import Item, Resource, write
-from pipeline.package.site import LAUNCH, RUNTIME, read_site
+from pipeline.package.launch import COMPLETION_RULES, runtime_files
+from pipeline.package.layout import SCO_SHAPES, PageEntry, per_page, single
+from pipeline.package.manifest import Resource, write
+from pipeline.package.site import RUNTIME, read_site
 
 FOLDER = "scorm"
 MANIFEST = "imsmanifest.xml"
@@ -31,7 +32,8 @@ def render(book: Book, out: Path, config: Config, version: str) -> list[Path]:
     site = out / "html"
     if not (site / "index.html").is_file():
         site = _rendered_site(book, config)
-    return [build_package(book, site, VERSIONS[version], out / FOLDER, config.cache, book.manifest.completion)]
+    man = book.manifest
+    return [build_package(book, site, VERSIONS[version], out / FOLDER, config.cache, man.completion, man.scos)]
 
 
 def _rendered_site(book: Book, config: Config) -> Path:
@@ -50,25 +52,36 @@ def file_name(book_id: str, version: Version) -> str:
 
 
 def build_package(
-    book: Book, site_dir: Path, version: Version, dest: Path, cache: Path, completion: str = "sections"
+    book: Book,
+    site_dir: Path,
+    version: Version,
+    dest: Path,
+    cache: Path,
+    completion: str = "sections",
+    scos: str = "single",
 ) -> Path:
     """Write ``dest/<id>-scorm12.zip`` (or ``-scorm2004.zip``); reuse the cached zip when no input changed."""
     if completion not in COMPLETION_RULES:
         raise ValueError(f"completion must be one of {COMPLETION_RULES}")
+    if scos not in SCO_SHAPES:
+        raise ValueError(f"scos must be one of {SCO_SHAPES}")
     info = package_info(book)
     site = read_site(site_dir)
-    page_ids = [page.id for page in book.pages if page.id in site.sections]
+    pages = [
+        PageEntry(page.id, page.title, int(page.meta.get("estimated_minutes") or 0))
+        for page in book.pages
+        if page.id in site.sections
+    ]
+    if scos == "per-page" and not pages:
+        raise PipelineError("a package with one SCO per page needs at least one page in the rendered site")
     files = dict(site.files)
     _add(files, runtime_files())
-    _add(files, {LAUNCH: launch_page(info, version.key, page_ids, site, completion)})
+    layout = (per_page if scos == "per-page" else single)(info, version.key, pages, site, tuple(files), completion)
+    _add(files, layout.launch)
     controls = {name: path.read_bytes() for name, path in control_documents(version).items()}
-    resources = [
-        Resource(xml_id("RES", info.id), tuple(sorted(files)), LAUNCH),
-        Resource(xml_id("RES", info.id, "schemas"), tuple(sorted(controls)), sco=False),
-    ]
-    items = [Item(xml_id("ITEM", info.id), info.title, resources[0].identifier)]
+    schemas = Resource(xml_id("RES", info.id, "schemas"), tuple(sorted(controls)), sco=False)
     _add(files, controls)
-    _add(files, {MANIFEST: write(info, version, items, resources).encode()})
+    _add(files, {MANIFEST: write(info, version, layout.items, (*layout.resources, schemas)).encode()})
     digests = {name: site.digests.get(name) or hashlib.sha256(data).hexdigest() for name, data in files.items()}
     return _cached_zip(files, digests, info.date, dest / file_name(info.id, version), cache / FOLDER)
 

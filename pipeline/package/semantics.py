@@ -1,4 +1,4 @@
-"""The package checks the XSDs cannot make: identifiers, references, listed files, paths, SCO type case."""
+"""The package checks the XSDs cannot make: identifiers, references, launches, listed files, paths, SCO type case."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def check(root: etree._Element, version: Version, files: set[str]) -> list[Findi
         *_scorm_type(root, version),
         *_identifiers(root),
         *_references(root, ns),
+        *_launches(root, ns, version),
         *_files(root, version, files),
         *_control_documents(root, files),
     ]
@@ -142,6 +143,51 @@ def _references(root: etree._Element, ns: str) -> Iterator[Finding]:
                     f"<{tag}> identifierref={ref!r} names no resource",
                     needle="identifierref=",
                 )
+
+
+def _launches(root: etree._Element, ns: str, version: Version) -> Iterator[Finding]:
+    """What an LMS cannot launch: a leaf item with no resource or one without an href, a SCO without an
+    href, and (a warning) a SCO that no item launches, such as a page left out of a multi-SCO package."""
+    resources = {r.get("identifier"): r for r in root.iter(f"{{{ns}}}resource")}
+    kind = f"{{{version.adlcp}}}{version.sco_attribute}"
+    launched = set()
+    for item in root.iter(f"{{{ns}}}item"):
+        ref = item.get("identifierref")
+        launched.add(ref)
+        target = resources.get(ref) if ref is not None else None
+        if ref is None and item.find(f"{{{ns}}}item") is None:
+            yield Finding(
+                item.sourceline or 1,
+                1,
+                "PKG012",
+                f"item {item.get('identifier')!r} has no child item and no identifierref: it opens nothing",
+            )
+        elif target is not None and not target.get("href") and target.get(kind) != "sco":  # a SCO: reported below
+            yield Finding(
+                item.sourceline or 1,
+                1,
+                "PKG012",
+                f"item {item.get('identifier')!r} launches resource {ref!r}, which has no href: it opens nothing",
+                needle="identifierref=",
+            )
+    for identifier, resource in resources.items():
+        if resource.get(kind) != "sco":
+            continue
+        if not resource.get("href"):
+            yield Finding(
+                resource.sourceline or 1,
+                1,
+                "PKG012",
+                f"SCO resource {identifier!r} has no href: the LMS has nothing to launch",
+            )
+        if identifier not in launched and root.find(f"{{{ns}}}organizations/{{{ns}}}organization") is not None:
+            yield Finding(
+                resource.sourceline or 1,
+                1,
+                "PKG013",
+                f"SCO resource {identifier!r} is launched by no <item>: learners can never open it",
+                needle="identifier=",
+            )
 
 
 def _listed(root: etree._Element, ns: str, version: Version) -> Iterator[tuple[etree._Element, str]]:

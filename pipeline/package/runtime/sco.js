@@ -4,6 +4,9 @@
  * shows the site's pages in its inner frame (each page load is a new document, so the session
  * cannot live in the pages) and finishes once, on pagehide. The page agent (page.js) in each
  * page reports what the reader sees. Without an API the launch page simply shows the site.
+ * The configuration names what this SCO tracks: `pages` (sections counted) and `documents` (may
+ * hold the bookmark). One SCO for the handbook lists every page and document; a package with one
+ * SCO per page lists its page alone, so links to the rest of the site work but leave no trace here.
  * Plain ES5, no libraries. SCORM 1.2 RTE 3.4 and SCORM 2004 4th edition RTE 4.2 data models.
  */
 (function () {
@@ -116,13 +119,18 @@
     }
   }
 
+  /* A document of this SCO: the other pages of a one-SCO-per-page package are not. */
+  function tracked(doc) {
+    return Object.prototype.hasOwnProperty.call(pages, doc) || config.documents.indexOf(doc) >= 0;
+  }
+
   function isDone() {
     return status === "completed" || status === "passed";
   }
 
   function complete() {
-    if (config.completion === "last-page") {
-      return false; // decided in attach()
+    if (config.completion !== "sections") {
+      return false; // "last-page": decided in attach(); "last-section" (one page per SCO): in viewed()
     }
     return viewedCount >= total;
   }
@@ -300,17 +308,17 @@
       }
       bits[page.start + index] = 1;
       viewedCount++;
-      report(false);
+      report(config.completion === "last-section" && index === Math.max(1, page.count) - 1);
     },
     position: function (doc, anchor, index) {
       var text = bookmark(doc, anchor, index);
-      if (text && api) {
+      if (text && api && tracked(doc)) {
         set(model.location, text);
         changed();
       }
     },
     answer: function (doc, detail, levels) {
-      if (!api || readOnly || finished || !detail.rubric) {
+      if (!api || readOnly || finished || !detail.rubric || !tracked(doc)) {
         return;
       }
       var rubric = safeId(detail.rubric);
