@@ -1,7 +1,8 @@
-"""The HTML site: faithful to the seed, byte-identical, self-contained, sanitised, valid HTML, cached."""
+"""The HTML site: faithful to the seed, byte-identical, self-contained, sanitised, valid HTML, cached, localized."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -17,9 +18,12 @@ from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.incremental import CheckCache
 from pipeline.model import Page
+from pipeline.render import cite, markup, site_pages
 from pipeline.render import html as site_html
-from pipeline.render import markup
+from pipeline.render.cite import render_citations
+from pipeline.render.labels import ENGLISH, GERMAN, SCRIPT_KEYS, labels
 from pipeline.render.site_pages import CSP, Names
+from tests.test_labels import localized_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
@@ -270,3 +274,187 @@ def test_every_page_is_valid_html(site: Path) -> None:
         ["java", "-jar", str(VNU), "--errors-only", *pages], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr or done.stdout
+
+
+# ---- the interface in the handbook's language ------------------------------------------------------------
+
+SITE_PAGES = ("index.html", f"{SEED_PAGE}.html", "search.html", "references.html")
+GERMAN_EXPECTED = {
+    "index.html": [
+        "Zum Hauptinhalt springen",
+        "Inhalt",
+        "Lesen beginnen",
+        "Lesezeit",
+        "1 Seite, etwa 20 Minuten",
+        "Veröffentlicht",
+        "24. November 2026",
+        "Die Quellen, die das Handbuch zitiert.",
+    ],
+    f"{SEED_PAGE}.html": [
+        "Handbuchseite",
+        "Etwa 20 Minuten",
+        "5 Selbsteinschätzungen",
+        "Das nehmen Sie mit",
+        "Auf dieser Seite",
+        "Zurück",
+        "Weiter",
+        "Navigationspfad",
+        "Vorherige und nächste Seite",
+    ],
+    "search.html": [
+        "Suche",
+        'Wörter oder eine "Wortfolge in Anführungszeichen"',
+        "Suchen",
+        "Die Suche benötigt JavaScript. Ohne JavaScript nutzen Sie das Inhaltsverzeichnis",
+    ],
+    "references.html": ["Literatur", "Die in Skill Progression Map zitierten Quellen.", "Zitiert in"],
+}
+
+
+@pytest.fixture(scope="module")
+def german(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(source, site) of the sample with ``language: de``."""
+    tmp = tmp_path_factory.mktemp("german")
+    source = localized_copy(tmp, "de")
+    return source, build_html(source, tmp / "out")
+
+
+def visible_text(path: Path) -> str:
+    """The page's visible text and the texts assistive technology reads (aria-label, placeholder, title)."""
+    doc = lxml_html.fromstring(path.read_bytes())
+    return _texts(doc)
+
+
+def interface_text(path: Path, content: list[str]) -> str:
+    """What a page shows besides the handbook's content: ``visible_text`` without the body, entries, content."""
+    doc = lxml_html.fromstring(path.read_bytes())
+    for element in doc.xpath("//article[contains(@class, 'prose')] | //div[@class='reference__entry']"):
+        element.drop_tree()
+    text = _texts(doc)
+    for piece in sorted(content, key=len, reverse=True):
+        text = text.replace(piece, " ")
+    return text
+
+
+def _texts(doc: Any) -> str:
+    parts = [*doc.itertext(), *doc.xpath("//@aria-label | //@placeholder | //@title")]
+    return " ".join(" ".join(parts).split())
+
+
+def content_strings(source: Path) -> list[str]:
+    """Every string of the handbook's own that the site's frame shows: titles, summaries, headings, people."""
+    book = check(Config(source=source)).book
+    assert book is not None
+    man = book.manifest
+    found = [man.title, man.subtitle, man.description, man.licence, *(a.name for a in man.authors)]
+    for page in book.pages:
+        meta = page.meta
+        found += [page.title, str(meta.get("subtitle") or ""), str(meta.get("summary") or "")]
+        found += [str(item) for item in meta.get("objectives") or []]
+        found += [heading.text for heading in page.headings]
+    return [" ".join(item.split()) for item in found if item.strip()]
+
+
+def english_interface_labels() -> list[str]:
+    """The English template labels German words differently, as phrases (placeholders cut out)."""
+    phrases = set()
+    for key, english in ENGLISH.items():
+        if key in SCRIPT_KEYS or english == GERMAN[key]:
+            continue
+        for fragment in re.split(r"\{\w+\}", english):
+            phrase = fragment.strip(" .,:;·()")
+            if re.search(r"[A-Za-z]{2}", phrase):
+                phrases.add(phrase)
+    return sorted(phrases)
+
+
+@pytest.mark.parametrize("name", SITE_PAGES)
+def test_a_german_handbook_has_a_german_interface_and_no_english_one(german: tuple[Path, Path], name: str) -> None:
+    source, site = german
+    doc = lxml_html.fromstring((site / name).read_bytes())
+    assert doc.get("lang") == "de"
+    visible = visible_text(site / name)
+    assert [text for text in GERMAN_EXPECTED[name] if text not in visible] == []
+    shown = interface_text(site / name, content_strings(source))
+    english = [phrase for phrase in english_interface_labels() if re.search(rf"\b{re.escape(phrase)}\b", shown)]
+    assert english == [], shown
+
+
+def test_the_words_markup_writes_into_page_bodies_are_german(german: tuple[Path, Path]) -> None:
+    """Heading anchors' aria-label and framework links' title, inside the prose, follow the language too."""
+    doc = lxml_html.fromstring((german[1] / f"{SEED_PAGE}.html").read_bytes())
+    anchors = {a.get("aria-label") for a in doc.xpath("//article//a[@class='anchor']")}
+    assert anchors == {GERMAN["section_link"]}
+    titles = [a.get("title") for a in doc.xpath("//article//a[contains(@class, 'framework-link')]")]
+    assert titles and all("Framework" in title and "wider framework" not in title for title in titles), titles
+
+
+def test_the_english_interface_check_would_see_english_labels(site: Path) -> None:
+    """The check above is not vacuous: on the English site it finds the English labels."""
+    shown = interface_text(site / f"{SEED_PAGE}.html", content_strings(SOURCE))
+    found = {phrase for phrase in english_interface_labels() if re.search(rf"\b{re.escape(phrase)}\b", shown)}
+    assert {"On this page", "Previous", "Next", "Skip to main content", "What you will take away"} <= found
+
+
+def test_the_scripts_get_the_german_labels(german: tuple[Path, Path]) -> None:
+    script = (german[1] / "_static" / "site.js").read_text(encoding="utf-8")
+    prefix = "window.HANDBOOK_LABELS = "
+    assert script.startswith(prefix)
+    data = json.loads(script[len(prefix) : script.index(";\n")])
+    assert data == {"language": "de", "zeroIsOne": False, "strings": {key: GERMAN[key] for key in SCRIPT_KEYS}}
+
+
+def test_german_references_follow_the_german_citation_locale(german: tuple[Path, Path]) -> None:
+    entry = text_of(german[1] / "references.html")
+    assert "Roe, R. (Hrsg.). (2019). An Edited Volume (2. Aufl.)." in entry
+    assert "(Ed.)" not in entry and "2nd ed." not in entry
+
+
+def test_more_citing_pages_than_shown_are_counted_in_german(tmp_path: Path) -> None:
+    source = many_pages(tmp_path, 2)
+    manifest = source / "handbook.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("\nlanguage: en\n", "\nlanguage: de\n"), "utf-8")
+    book = check(Config(source=source)).book
+    assert book is not None
+    context = site_pages.references_context(book, render_citations(book), Names.of(book), shown=1)
+    page = lxml_html.fromstring(site_pages.template("references.html").render(context))
+    cited = {" ".join(p.text_content().split()) for p in page.xpath("//p[@class='reference__cited']")}
+    assert cited == {"Zitiert in Page 1 und 1 weiteren Seite"}
+
+
+@pytest.mark.parametrize(
+    ("language", "contents", "date"), [("de-AT", "Inhalt", "24. November 2026"), ("xx", "Contents", "2026-11-24")]
+)
+def test_a_regional_tag_picks_its_language_and_an_unknown_one_english(
+    tmp_path: Path, language: str, contents: str, date: str
+) -> None:
+    site = build_html(localized_copy(tmp_path, language), tmp_path / "out")
+    doc = lxml_html.fromstring((site / "index.html").read_bytes())
+    assert doc.get("lang") == language
+    assert doc.xpath("string(//h2[@id='contents'])") == contents
+    assert doc.xpath("string(//dl[@class='hero__facts']//time)") == date
+    script = (site / "_static" / "site.js").read_text(encoding="utf-8")
+    assert f'"table_scrolls": "{labels(language)["table_scrolls"]}"' in script
+
+
+def test_citations_are_rendered_and_cached_per_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = check(Config(source=localized_copy(tmp_path, "de"))).book
+    assert book is not None
+    english = dataclasses.replace(book, manifest=dataclasses.replace(book.manifest, language="en"))
+    cache = tmp_path / "cache"
+    de, en = render_citations(book, cache), render_citations(english, cache)
+    assert "(Hrsg.)" in de.entries["roe2019"] and "(Ed.)" in en.entries["roe2019"]
+    assert len(list(cache.glob("citations-*.json"))) == 2  # the language is part of the key
+    monkeypatch.setattr(cite, "_pandoc", lambda *_args: pytest.fail("pandoc ran although the cache holds it"))
+    assert render_citations(book, cache) == de
+
+
+def test_the_site_cache_renders_citations_again_when_the_language_changes(tmp_path: Path) -> None:
+    config = Config(source=localized_copy(tmp_path, "de"), out=tmp_path / "out")
+    book = check(config).book
+    assert book is not None
+    english = dataclasses.replace(book, manifest=dataclasses.replace(book.manifest, language="en"))
+    cache = site_html.SiteCache()
+    site_html.build_site(english, config, cache)
+    german_site = site_html.build_site(book, config, cache)
+    assert b"(Hrsg.)" in german_site.files["references.html"]

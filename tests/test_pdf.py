@@ -1,4 +1,4 @@
-"""The PDF handbook: content, outline, contents numbers, links, metadata, fonts, reproducibility, chunks."""
+"""The PDF handbook: content, outline, contents numbers, links, metadata, fonts, reproducibility, chunks, language."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from pipeline.render.pdf_document import print_book
 from pipeline.render.pdf_weasy import Task, refusal, write
 from tests.conftest import SOURCE
 from tests.seed import missing_units
+from tests.test_labels import localized_copy
 
 MM = 72 / 25.4
 Outline = list[tuple[str, "Outline"]]
@@ -454,3 +455,26 @@ def _structure(reader: PdfReader) -> str:
 
     walk(reader.root_object["/StructTreeRoot"])
     return "\n".join(out)
+
+
+# ---- the interface in the handbook's language ------------------------------------------------------------
+
+
+def test_a_german_handbook_prints_german_interface_words(tmp_path: Path) -> None:
+    source = localized_copy(tmp_path, "de")
+    result = build(Config(source=source, out=tmp_path / "out", formats=("pdf",)))
+    assert result.ok and result.book is not None
+    reader = PdfReader(tmp_path / "out" / "pdf" / "skill-progression-map.pdf")
+    cover = " ".join(reader.pages[0].extract_text().split())
+    for word in ("HANDBUCH", "AUTOR", "VERSION", "DATUM", "LIZENZ", "24. November 2026"):  # dt are upper case
+        assert word in cover, word
+    assert " ".join(reader.pages[1].extract_text().split()).startswith("Inhalt Skill Progression Map")
+    last = " ".join(reader.pages[-1].extract_text().split())
+    assert last.startswith("Literatur")
+    assert "Roe, R. (Hrsg.). (2019). An Edited Volume (2. Aufl.)." in last  # citeproc's German locale
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for english in ("HANDBOOK", "AUTHOR", "LICENCE", "Contents", "References", "(Ed.)"):
+        assert english not in text, english
+    outline = [title for title, _children in outline_of(reader)]
+    assert (outline[0], outline[-1]) == ("Inhalt", "Literatur")
+    assert pdf_string(reader.root_object["/Lang"]) == "de"

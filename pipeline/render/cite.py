@@ -1,4 +1,4 @@
-"""Citations rendered by pandoc's citeproc with a CSL style: one pandoc call per build, cached."""
+"""Citations rendered by pandoc's citeproc with a CSL style, in the handbook's language: one pandoc call, cached."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pipeline.model import Book
 _GROUP = re.compile(r'<div id="c(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
 _ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>\s*(.*?)\s*</div>', re.S)
 _TAG = re.compile(r"<[^>]+>")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")  # a BCP 47 tag, as the manifest schema allows
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,12 @@ def groups_of(book: Book) -> list[str]:
     return list(seen)
 
 
+def language_of(book: Book) -> str:
+    """The handbook's language for citeproc's locale ("et al.", "n.d.", "and", dates), or "" to keep the style's."""
+    language = book.manifest.language.strip()
+    return language if _LANGUAGE.fullmatch(language) else ""
+
+
 def render_citations(book: Book, cache: Path | None = None) -> Citations:
     """Render every citation group and the cited entries with one pandoc call (or the cache)."""
     groups = groups_of(book)
@@ -70,12 +77,15 @@ def render_citations(book: Book, cache: Path | None = None) -> Citations:
     document = "\n\n".join(f"::: {{#c{i}}}\n{source}\n:::" for i, source in enumerate(groups))
     bibliography = json.dumps([ref.csl for ref in book.references], sort_keys=True, ensure_ascii=False)
     csl = style_path(book).read_bytes()
-    digest = hashlib.sha256(document.encode() + b"\0" + bibliography.encode() + b"\0" + csl).hexdigest()[:32]
+    language = language_of(book)
+    digest = hashlib.sha256(b"\0".join((document.encode(), bibliography.encode(), csl, language.encode()))).hexdigest()[
+        :32
+    ]
     cached = cache / f"citations-{digest}.json" if cache else None
     if cached and cached.is_file():
         data = json.loads(cached.read_text(encoding="utf-8"))
         return Citations(data["groups"], data["entries"])
-    output = _pandoc(document, bibliography, style_path(book))
+    output = _pandoc(document, bibliography, style_path(book), language)
     by_index = {int(i): body.strip() for i, body in _GROUP.findall(output)}
     result = Citations(
         {source: by_index.get(i, html.escape(source)) for i, source in enumerate(groups)},
@@ -89,7 +99,7 @@ def render_citations(book: Book, cache: Path | None = None) -> Citations:
     return result
 
 
-def _pandoc(document: str, bibliography: str, csl: Path) -> str:
+def _pandoc(document: str, bibliography: str, csl: Path, language: str = "") -> str:
     import pypandoc  # heavy: only when citations are rendered
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,6 +115,8 @@ def _pandoc(document: str, bibliography: str, csl: Path) -> str:
             f"--csl={csl}",
             "--metadata=link-citations:true",
         ]
+        if language:
+            command.append(f"--metadata=lang:{language}")  # citeproc's locale; an unknown one falls back to en-US
         try:
             done = subprocess.run(command, input=document, capture_output=True, text=True, check=True, timeout=300)
         except (OSError, subprocess.SubprocessError) as exc:

@@ -21,6 +21,7 @@ from pipeline.render.markup import Links, render_page, site_links
 
 FOLDER = "html"
 STATIC = site_pages.TEMPLATES / "static"
+SITE_SCRIPT = site_pages.TEMPLATES / "site.js"  # behind the labels in the generated _static/site.js
 STATIC_PREFIX = "_static/"
 ASSETS_DIR = "assets/"
 Progress = Callable[[str], None]
@@ -121,6 +122,7 @@ def build_site(book: Book, config: Config, cache: SiteCache | None = None, progr
     cache.bodies, cache.pages = bodies, pages
     files[f"{STATIC_PREFIX}search-index.js"] = site_search.script(bodies[k].search for k in bodies)
     files[f"{STATIC_PREFIX}book.js"] = _book_data(book)
+    files[f"{STATIC_PREFIX}site.js"] = site_script(book)
     files.update(static_files())
     return Site(files, _assets(book, bodies.values()))
 
@@ -145,7 +147,7 @@ def _citations(book: Book, texts: list[str], config: Config, cache: SiteCache) -
         ordered.update(dict.fromkeys(found))
     cache.groups = groups
     references = json.dumps([ref.csl for ref in book.references], sort_keys=True)
-    key = _digest(*ordered, references, book.manifest.citation_style)
+    key = _digest(*ordered, references, book.manifest.citation_style, book.manifest.language)
     if key not in cache.citations:
         cache.citations = {key: render_citations(book, config.cache)}
     return cache.citations[key]
@@ -190,8 +192,17 @@ def _book_data(book: Book) -> bytes:
     return f"window.HANDBOOK_BOOK = {data};\n".encode()
 
 
+def site_script(book: Book) -> bytes:
+    """``_static/site.js``: ``window.HANDBOOK_LABELS`` in the handbook's language, then the site's behaviour.
+
+    Every page loads site.js before its other scripts, so the words the scripts show reach them all.
+    """
+    data = json.dumps(site_pages.labels_of(book).script_data(), sort_keys=True, ensure_ascii=False)
+    return f"window.HANDBOOK_LABELS = {data};\n".encode() + SITE_SCRIPT.read_bytes()
+
+
 def static_files() -> dict[str, bytes]:
-    """The site's own CSS, JS and icon, shipped with the pipeline."""
+    """The site's own CSS, JS and icon, shipped with the pipeline as they are (site.js is generated)."""
     return {
         f"{STATIC_PREFIX}{path.relative_to(STATIC).as_posix()}": path.read_bytes()
         for path in sorted(STATIC.rglob("*"))

@@ -24,6 +24,7 @@ from markdown_it.utils import OptionsDict
 from pipeline.model import Book, Page
 from pipeline.parse import markdown
 from pipeline.render.cite import Citations
+from pipeline.render.labels import labels
 from pipeline.tables import Table, tables
 
 SAFE_TAGS = {
@@ -163,7 +164,8 @@ class _Renderer(RendererHTML):
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
     ) -> str:
         anchor = html.escape(str(tokens[idx - 2].attrGet("id") or ""))
-        return f'<a class="anchor" href="#{anchor}" aria-label="Link to this section"></a>' + self.renderToken(
+        label = html.escape(labels(env["book"].manifest.language)["section_link"])
+        return f'<a class="anchor" href="#{anchor}" aria-label="{label}"></a>' + self.renderToken(
             tokens, idx, options, env
         )
 
@@ -240,10 +242,12 @@ class _Renderer(RendererHTML):
         parts = urlsplit(href)
         if parts.scheme == "framework":
             known = book.manifest.framework_pages.get(parts.path)
-            title = html.escape(f"{known.title if known else parts.path}: part of the wider framework")
+            words, name = labels(book.manifest.language), known.title if known else parts.path
             if known and known.url:
+                title = html.escape(words.text("framework_link", title=name))
                 return f'<a class="framework-link" href="{html.escape(known.url)}" title="{title}">'
-            return f'<a class="framework-link" title="{title} (not included in this handbook)">'
+            title = html.escape(words.text("framework_link_missing", title=name))
+            return f'<a class="framework-link" title="{title}">'
         if parts.scheme in ("http", "https", "mailto"):
             return f'<a class="external" href="{html.escape(href)}" rel="noopener">'
         if not parts.scheme and not parts.netloc:

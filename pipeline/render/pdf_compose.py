@@ -64,6 +64,7 @@ def compose(
         .get_template("handbook.html.j2")
         .render(
             book=book,
+            labels=book.labels,
             chapters=parts,
             front=front,
             back=back,

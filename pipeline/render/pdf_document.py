@@ -12,25 +12,12 @@ from typing import Any
 from pipeline import __version__
 from pipeline.model import Book, Page
 from pipeline.render.cite import Citations, plain
+from pipeline.render.labels import Labels, labels
 from pipeline.render.markup import Links, render_page
 
 GLOBAL = "#="  # marks hrefs that already name a document-wide anchor (see _localise)
 _HREF = re.compile(r' href="#([^"]*)"')
 _ID = re.compile(r' id="([^"]*)"')
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +48,7 @@ class PrintBook:
     """Everything the print template shows, already rendered: picklable, hashable input of a PDF."""
 
     handbook_id: str
-    kicker: str  # the line above the cover title: "Handbook", or the handbook's title on a page's own PDF
+    kicker: str  # the line above the cover title: "Handbook" (in its language), or the title on a page's own PDF
     title: str
     subtitle: str
     description: str
@@ -77,14 +64,20 @@ class PrintBook:
     references: tuple[tuple[str, str], ...]  # (key, entry HTML) in bibliography order
 
     @property
+    def labels(self) -> Labels:
+        """The interface words in the handbook's language (render/labels.py)."""
+        return labels(self.language)
+
+    @property
     def ids(self) -> frozenset[str]:
         fixed = {"contents", "references"} | {f"ref-{key}" for key, _ in self.references}
         return frozenset(fixed).union(*(chapter.ids for chapter in self.chapters))
 
     def outline(self) -> tuple[Section, ...]:
         """The bookmark tree: Contents, one entry per chapter with its headings, References."""
-        tail = (Section(1, "References", "references"),) if self.references else ()
-        return (Section(1, "Contents", "contents"), *(c.outline for c in self.chapters), *tail)
+        words = self.labels
+        tail = (Section(1, words["references"], "references"),) if self.references else ()
+        return (Section(1, words["contents"], "contents"), *(c.outline for c in self.chapters), *tail)
 
 
 def chapter_anchor(page_id: str) -> str:
@@ -102,18 +95,19 @@ def print_book(book: Book, citations: Citations, pages: tuple[Page, ...] | None 
     references = tuple((key, entry) for key, entry in citations.entries.items() if key in cited)
     split = pages is not None and len(pages) == 1
     first = chosen[0] if split else None
+    language = man.language or "en"
     return PrintBook(
         man.id,
-        man.title if first else "Handbook",
+        man.title if first else labels(language)["handbook"],
         first.title if first else man.title,
         str(first.meta.get("subtitle") or "") if first else man.subtitle,
         str(first.meta.get("summary") or man.description) if first else man.description,
         man.version,
-        _display_date(man.date, man.language),
+        labels(language).date_words(man.date),
         _timestamp(man.date),
         tuple(a.name for a in man.authors),
         man.licence,
-        man.language or "en",
+        language,
         man.keywords,
         "letter" if man.paper.lower() == "letter" else "A4",
         chapters,
@@ -175,14 +169,6 @@ def _tree(page: Page) -> tuple[Section, ...]:
 
 def _freeze(nodes: list[tuple[int, str, str, list[Any]]]) -> tuple[Section, ...]:
     return tuple(Section(level, title, anchor, _freeze(kids)) for level, title, anchor, kids in nodes)
-
-
-def _display_date(value: str, language: str) -> str:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return value
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if language.startswith("en") else value
 
 
 def _timestamp(manifest_date: str) -> str:

@@ -1,4 +1,4 @@
-"""What the site's templates receive: book, page, contents, references and search contexts, and Jinja."""
+"""What the site's templates receive: book, labels, page, contents, references and search contexts, and Jinja."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from pipeline.model import Book, Heading, Page
 from pipeline.render.cite import Citations
+from pipeline.render.labels import Labels, labels
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 
@@ -21,21 +22,6 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
-)
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 )
 
 
@@ -77,17 +63,16 @@ def template(name: str) -> Template:
 
 
 def date_of(book: Book) -> tuple[str, str]:
-    """(ISO date, date as words) from the manifest, else SOURCE_DATE_EPOCH, else empty."""
+    """(ISO date, date in words in the handbook's language) from the manifest, else SOURCE_DATE_EPOCH, else empty."""
     iso = book.manifest.date
     if not iso and os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         iso = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.UTC).date().isoformat()
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso, iso
-    if not book.manifest.language.lower().startswith("en"):
-        return iso, iso
-    return iso, f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return iso, labels_of(book).date_words(iso)
+
+
+def labels_of(book: Book) -> Labels:
+    """The interface words in the handbook's language (render/labels.py)."""
+    return labels(book.manifest.language or "en")
 
 
 def book_context(book: Book, names: Names) -> dict[str, Any]:
@@ -144,14 +129,15 @@ def page_meta(page: Page) -> dict[str, Any]:
 def neighbour(book: Book, index: int, names: Names) -> tuple[dict[str, str], dict[str, str] | None]:
     """Previous and next link of the page at ``index``: the contents before the first, references after the last."""
     pages = book.pages
+    words = labels_of(book)
     prev = (
-        {"href": "index.html", "title": "Contents"}
+        {"href": "index.html", "title": words["contents"]}
         if index == 0
         else {"href": f"{pages[index - 1].id}.html", "title": pages[index - 1].title}
     )
     if index + 1 < len(pages):
         return prev, {"href": f"{pages[index + 1].id}.html", "title": pages[index + 1].title}
-    return prev, ({"href": names.references, "title": "References"} if book.references else None)
+    return prev, ({"href": names.references, "title": words["references"]} if book.references else None)
 
 
 def page_context(book: Book, index: int, names: Names, rubrics: int) -> dict[str, Any]:
@@ -160,6 +146,7 @@ def page_context(book: Book, index: int, names: Names, rubrics: int) -> dict[str
     prev, nxt = neighbour(book, index, names)
     return {
         "book": book_context(book, names),
+        "labels": labels_of(book),
         "page": page_meta(page),
         "toc": toc(page.headings),
         "prev": prev,
@@ -176,7 +163,7 @@ def index_context(book: Book, names: Names) -> dict[str, Any]:
         for page in book.pages
     ]
     minutes = sum(p["minutes"] or 0 for p in pages)
-    return {"book": book_context(book, names), "pages": pages, "minutes": minutes}
+    return {"book": book_context(book, names), "labels": labels_of(book), "pages": pages, "minutes": minutes}
 
 
 def references_context(book: Book, citations: Citations, names: Names, shown: int = 12) -> dict[str, Any]:
@@ -194,8 +181,8 @@ def references_context(book: Book, citations: Citations, names: Names, shown: in
         }
         for key, body in citations.entries.items()
     ]
-    return {"book": book_context(book, names), "entries": entries}
+    return {"book": book_context(book, names), "labels": labels_of(book), "entries": entries}
 
 
 def search_context(book: Book, names: Names) -> dict[str, Any]:
-    return {"book": book_context(book, names)}
+    return {"book": book_context(book, names), "labels": labels_of(book)}

@@ -3,13 +3,15 @@
  * describes them; the result is the median of the chosen positions on the scale (with an even number of
  * answers, the midpoint of the two middle ones rounded down to a scale step), shown once every row is
  * answered. Answers persist in localStorage. Every change dispatches "handbook:assessment" on document.
- * Without JavaScript the table reads as a normal table.
+ * Without JavaScript the table reads as a normal table. The words it shows come from window.handbookLabels
+ * (site.js), in the handbook's language.
  */
 (function () {
   "use strict";
 
   var bookId = document.documentElement.getAttribute("data-book") || "handbook";
   var book = window.HANDBOOK_BOOK || { scales: {} };
+  var labels = window.handbookLabels;
   var INTERACTIVE = "a[href], button, input, select, textarea, details, [tabindex]";
 
   function storageKey(rubricId) {
@@ -127,7 +129,7 @@
     }
     button.setAttribute("aria-describedby", described.join(" "));
     if (cell.querySelector(INTERACTIVE)) {
-      button.textContent = "Choose " + (cell.getAttribute("data-label") || level);
+      button.textContent = labels.text("assessment_choose", { level: cell.getAttribute("data-label") || level });
     } else {
       while (cell.firstChild) {
         button.appendChild(cell.firstChild);
@@ -173,8 +175,7 @@
       ? this.table.parentElement : this.table;
     var hint = document.createElement("p");
     hint.className = "assessment-hint";
-    hint.textContent = "In each row, choose the cell that describes you best. "
-      + "Your answers stay in this browser.";
+    hint.textContent = labels.text("assessment_hint");
     wrap.parentNode.insertBefore(hint, wrap);
     var bar = document.createElement("div");
     bar.className = "assessment-bar";
@@ -184,7 +185,7 @@
     this.reset = document.createElement("button");
     this.reset.type = "button";
     this.reset.className = "button button--quiet assessment-reset";
-    this.reset.textContent = "Reset answers";
+    this.reset.textContent = labels.text("assessment_reset");
     var self = this;
     this.reset.addEventListener("click", function () {
       self.clear();
@@ -239,11 +240,10 @@
     this.reset.disabled = answered === 0;
     if (result) {
       var name = levelName(this.scale, result.level);
-      this.status.textContent = "Your level: " + result.label + (name ? " (" + name + ")" : "")
-        + ", the median of your " + answered + " answers.";
+      var level = name ? labels.text("assessment_level_named", { level: result.label, name: name }) : result.label;
+      this.status.textContent = labels.count("assessment_result", answered, { level: level });
     } else {
-      this.status.textContent = answered + " of " + this.rows.length + " answered. "
-        + "Answer every row to see your level.";
+      this.status.textContent = labels.text("assessment_progress", { answered: answered, total: this.rows.length });
     }
     this.status.classList.toggle("has-result", Boolean(result));
   };

@@ -3,6 +3,7 @@
  * <script> element, so it works from file:// where fetch() of a local file is refused.
  * Index: {pages: [[href, title, [[anchor, heading, text], ...]], ...]}.
  * A query is words and "quoted phrases"; a section matches when it contains all of them.
+ * The words it shows come from window.handbookLabels (site.js), in the handbook's language.
  */
 (function () {
   "use strict";
@@ -13,7 +14,8 @@
   var input = document.getElementById("search-q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
-  if (!form || !input || !status || !list) {
+  var labels = window.handbookLabels;
+  if (!form || !input || !status || !list || !labels) {
     return;
   }
   var sections = null;
@@ -138,7 +140,7 @@
     var needles = parseQuery(query);
     list.textContent = "";
     if (!needles.length) {
-      status.textContent = "Type words or a \"quoted phrase\" to search " + sections.length + " sections.";
+      status.textContent = labels.count("search_prompt", sections.length);
       return;
     }
     var whole = needles.join(" ");
@@ -177,10 +179,12 @@
       list.appendChild(item);
     });
     if (!hits.length) {
-      status.textContent = "No section contains " + needles.map(function (n) { return "“" + n + "”"; }).join(" and ") + ".";
+      var terms = needles.map(function (n) { return labels.text("search_term", { term: n }); });
+      status.textContent = labels.text("search_none", { terms: terms.join(" " + labels.text("search_and") + " ") });
+    } else if (hits.length > shown.length) {
+      status.textContent = labels.text("search_hits_capped", { count: hits.length, shown: shown.length });
     } else {
-      status.textContent = hits.length + " matching section" + (hits.length === 1 ? "" : "s")
-        + (hits.length > shown.length ? ", the first " + shown.length + " shown." : ".");
+      status.textContent = labels.count("search_hits", hits.length);
     }
   }
 
@@ -199,12 +203,12 @@
       done();
       return;
     }
-    status.textContent = "Loading the search index…";
+    status.textContent = labels.text("search_loading");
     var script = document.createElement("script");
     script.src = form.getAttribute("data-index");
     script.onload = done;
     script.onerror = function () {
-      status.textContent = "The search index could not be loaded.";
+      status.textContent = labels.text("search_failed");
     };
     document.head.appendChild(script);
   }

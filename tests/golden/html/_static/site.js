@@ -1,8 +1,45 @@
-/* Site behaviour: theme toggle, keyboard-scrollable wide tables, "/" to search, current section in the contents. */
+window.HANDBOOK_LABELS = {"language": "en", "strings": {"assessment_choose": "Choose {level}", "assessment_hint": "In each row, choose the cell that describes you best. Your answers stay in this browser.", "assessment_level_named": "{level} ({name})", "assessment_progress": "{answered} of {total} answered. Answer every row to see your level.", "assessment_reset": "Reset answers", "assessment_result_one": "Your level: {level}, the median of your {count} answer.", "assessment_result_other": "Your level: {level}, the median of your {count} answers.", "search_and": "and", "search_failed": "The search index could not be loaded.", "search_hits_capped": "{count} matching sections, the first {shown} shown.", "search_hits_one": "{count} matching section.", "search_hits_other": "{count} matching sections.", "search_loading": "Loading the search index…", "search_none": "No section contains {terms}.", "search_prompt_one": "Type words or a \"quoted phrase\" to search {count} section.", "search_prompt_other": "Type words or a \"quoted phrase\" to search {count} sections.", "search_term": "“{term}”", "table_scrolls": "Table (scrolls sideways)"}, "zeroIsOne": false};
+/*
+ * Site behaviour: theme toggle, keyboard-scrollable wide tables, "/" to search, current section in the contents.
+ * The build writes window.HANDBOOK_LABELS above this comment: the words the scripts show, in the handbook's
+ * language (pipeline/render/labels.py). window.handbookLabels reads them for every script of the page.
+ */
+window.handbookLabels = (function () {
+  "use strict";
+
+  var data = window.HANDBOOK_LABELS || { strings: {} };
+
+  /* The label with its {named} placeholders filled in from values. */
+  function text(key, values) {
+    var template = data.strings[key];
+    if (typeof template !== "string") {
+      return key;
+    }
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  /* The singular (key_one) or plural (key_other) label for n, which fills {count}. */
+  function count(key, n, values) {
+    var filled = { count: n };
+    for (var name in values || {}) {
+      if (Object.prototype.hasOwnProperty.call(values, name)) {
+        filled[name] = values[name];
+      }
+    }
+    var one = n === 1 || (n === 0 && data.zeroIsOne === true);
+    return text(key + (one ? "_one" : "_other"), filled);
+  }
+
+  return { text: text, count: count };
+})();
+
 (function () {
   "use strict";
 
   var root = document.documentElement;
+  var labels = window.handbookLabels;
   var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
 
   function currentTheme() {
@@ -49,7 +86,7 @@
         if (scrolls && !focusable) {
           wrap.setAttribute("tabindex", "0");
           wrap.setAttribute("role", "region");
-          wrap.setAttribute("aria-label", "Table (scrolls sideways)");
+          wrap.setAttribute("aria-label", labels.text("table_scrolls"));
         } else if (wrap.getAttribute("role") === "region") {
           wrap.removeAttribute("tabindex");
           wrap.removeAttribute("role");
