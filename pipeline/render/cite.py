@@ -78,9 +78,8 @@ def render_citations(book: Book, cache: Path | None = None) -> Citations:
     bibliography = json.dumps([ref.csl for ref in book.references], sort_keys=True, ensure_ascii=False)
     csl = style_path(book).read_bytes()
     language = language_of(book)
-    digest = hashlib.sha256(b"\0".join((document.encode(), bibliography.encode(), csl, language.encode()))).hexdigest()[
-        :32
-    ]
+    inputs = (document.encode(), bibliography.encode(), csl, language.encode())
+    digest = hashlib.sha256(b"\0".join(inputs)).hexdigest()[:32]
     cached = cache / f"citations-{digest}.json" if cache else None
     if cached and cached.is_file():
         data = json.loads(cached.read_text(encoding="utf-8"))
