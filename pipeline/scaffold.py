@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -31,6 +32,9 @@ class ScaffoldError(Exception):
 
 def new_page(source: Path, title: str, page_id: str | None = None) -> Path:
     """Create pages/<id>.md and append the id to `pages:` in handbook.yaml."""
+    title = " ".join(title.split())  # one line: line breaks and runs of spaces become one space
+    if not title:
+        raise ScaffoldError('a page needs a title, e.g. handbook new page "Transforming Your Role"')
     page_id = page_id or slugify(title)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", page_id):
         raise ScaffoldError(f"page id {page_id!r} must be lowercase letters, digits and hyphens")
@@ -43,7 +47,7 @@ def new_page(source: Path, title: str, page_id: str | None = None) -> Path:
     text = manifest.read_text(encoding="utf-8")
     updated = _append_page(text, page_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    quoted = title if re.fullmatch(r"[\w][\w ,.'’()-]*", title) else '"' + title.replace('"', '\\"') + '"'
+    quoted = title if re.fullmatch(r"[\w][\w ,.'’()-]*", title) else json.dumps(title, ensure_ascii=False)
     path.write_text(TEMPLATE.format(id=page_id, title=quoted), encoding="utf-8")
     manifest.write_text(updated, encoding="utf-8")
     return path

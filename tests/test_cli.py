@@ -248,6 +248,28 @@ def test_new_page_with_an_explicit_id_keeps_the_manifest_text(tmp_path: Path) ->
     assert invoke("new", "page", "Bad", "--id", "Not An Id", "--source", str(src)).exit_code == 2
 
 
+@pytest.mark.parametrize("title", ["", "   ", "\n"])
+def test_new_page_without_a_title_is_a_usage_error_and_writes_nothing(title: str, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    assemble(FIXTURES / "bib-bibtex-ok", src)
+    before = sorted((p.relative_to(src), p.read_bytes()) for p in src.rglob("*") if p.is_file())
+    result = invoke("new", "page", title, "--source", str(src))
+    assert result.exit_code == 2 and "needs a title" in result.output
+    assert sorted((p.relative_to(src), p.read_bytes()) for p in src.rglob("*") if p.is_file()) == before
+
+
+@pytest.mark.parametrize("title", ['Say "Hi": Level 2 — AI-Integrated', "Two\nlines", "#1 [draft] @home: 50% off"])
+def test_new_page_title_survives_yaml_quoting(title: str, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    assemble(FIXTURES / "bib-bibtex-ok", src)
+    result = invoke("new", "page", title, "--id", "odd", "--source", str(src))
+    assert result.exit_code == 0, result.output
+    front = yaml.safe_load((src / "pages" / "odd.md").read_text(encoding="utf-8").split("---\n")[1])
+    assert front["title"] == " ".join(title.split())
+    found = check(Config(source=src)).diagnostics
+    assert found == [], [f"{d.path}:{d.line}:{d.col}: {d.code} {d.message}" for d in found]
+
+
 # --- the code registry and its documentation -------------------------------------------------------------------
 
 
