@@ -224,10 +224,40 @@ def new() -> None:
     """Create new source files from a valid scaffold.
 
     \b
-    Example:
+    Examples:
+      handbook new handbook "Skill Progression Map" --source my-handbook/source
       handbook new page "Transforming Your Role"
       handbook new page "Roles" --id roles --source my-handbook/source
     """
+
+
+@new.command("handbook")
+@click.argument("title")
+@click.option(
+    "--source",
+    "-s",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("source"),
+    show_default=True,
+    help="The folder to create the handbook in.",
+)
+def new_handbook(title: str, source: Path) -> None:
+    """Create a handbook: handbook.yaml, references.yaml and a first page, ready to check and build.
+
+    \b
+    Example:
+      handbook new handbook "Skill Progression Map" --source my-handbook/source
+      handbook build --source my-handbook/source --out my-handbook/outputs
+    """
+    from pipeline.scaffold import ScaffoldError
+    from pipeline.scaffold import new_handbook as make
+
+    try:
+        paths = make(source, title)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from exc
+    for path in paths:
+        click.echo(f"created {path}")
 
 
 @new.command("page")

@@ -144,7 +144,7 @@ def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
                 "SCH006",
                 Severity.ERROR,
                 f"no {MANIFEST} in {display_path(root)}",
-                "create it (see docs/authoring.md) or pass --source",
+                'create it with `handbook new handbook "Title"` (see docs/authoring.md), or pass --source',
             )
         )
     else:

@@ -270,6 +270,39 @@ def test_new_page_title_survives_yaml_quoting(title: str, tmp_path: Path) -> Non
     assert found == [], [f"{d.path}:{d.line}:{d.col}: {d.code} {d.message}" for d in found]
 
 
+@pytest.mark.parametrize(
+    ("title", "handbook_id"),
+    [
+        ("Onboarding: The First 90 Days", "onboarding-the-first-90-days"),
+        ("90 Tage", "handbook-90-tage"),
+        ("日本語", "handbook"),
+    ],
+)
+def test_new_handbook_checks_clean_and_builds(title: str, handbook_id: str, tmp_path: Path) -> None:
+    src = tmp_path / "my-handbook" / "source"
+    result = invoke("new", "handbook", title, "--source", str(src))
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load((src / "handbook.yaml").read_text(encoding="utf-8"))
+    assert manifest["id"] == handbook_id and manifest["title"] == title and manifest["pages"] == ["introduction"]
+    found = check(Config(source=src)).diagnostics
+    assert found == [], [f"{d.path}:{d.line}:{d.col}: {d.code} {d.message}" for d in found]
+    built = invoke("build", "--source", str(src), "--out", str(tmp_path / "out"), "--format", "html")
+    assert built.exit_code == 0, built.output
+    page = (tmp_path / "out" / "html" / "introduction.html").read_text(encoding="utf-8")
+    assert 'class="rubric"' in page and "Example Organisation" in page
+
+
+def test_new_handbook_never_overwrites(tmp_path: Path) -> None:
+    src = tmp_path / "source"
+    (src / "pages").mkdir(parents=True)
+    (src / "pages" / "introduction.md").write_text("mine", encoding="utf-8")
+    result = invoke("new", "handbook", "Mine", "--source", str(src))
+    assert result.exit_code == 2 and "already exists" in result.output
+    assert sorted(p.name for p in src.rglob("*")) == ["introduction.md", "pages"]
+    assert (src / "pages" / "introduction.md").read_text(encoding="utf-8") == "mine"
+    assert invoke("new", "handbook", "", "--source", str(tmp_path / "other")).exit_code == 2
+
+
 # --- the code registry and its documentation -------------------------------------------------------------------
 
 
