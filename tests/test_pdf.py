@@ -478,3 +478,58 @@ def test_a_german_handbook_prints_german_interface_words(tmp_path: Path) -> None
     outline = [title for title, _children in outline_of(reader)]
     assert (outline[0], outline[-1]) == ("Inhalt", "Literatur")
     assert pdf_string(reader.root_object["/Lang"]) == "de"
+
+
+# ---- rubric tables across pages ---------------------------------------------------------------------------
+
+
+def test_a_long_rubric_repeats_its_header_keeps_rows_whole_and_stays_inside_the_margins(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(SOURCE, source)
+    labels = ["Level 1", "Level 1.5", "Level 2", "Level 2.5", "Level 3"]
+    rows = [
+        "| "
+        + " | ".join(
+            [f"Row{r:02d}c0 how do you work on task {r}?"]
+            + [
+                f"Row{r:02d}c{c} describes in some detail what a person at this step does, day to day"
+                for c in range(1, 6)
+            ]
+        )
+        + " |"
+        for r in range(40)
+    ]
+    table = "\n".join(["| Question | " + " | ".join(labels) + " |", "|---" * 6 + "|", *rows])
+    page = "---\nid: long-rubric\ntitle: Long Rubric\nscale: self-assessment\n---\n\n## Self-check\n\n" + table + "\n"
+    (source / "pages" / "long-rubric.md").write_text(page, encoding="utf-8")
+    manifest = source / "handbook.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(
+        text.replace("  - skill-progression-map\n", "  - skill-progression-map\n  - long-rubric\n"), "utf-8"
+    )
+    out = tmp_path / "out"
+    result = build(Config(source=source, out=out, formats=("pdf",)))
+    assert result.ok, [d.message for d in result.diagnostics if d.severity.value == "error"]
+    reader = PdfReader(out / "pdf" / "skill-progression-map.pdf")
+
+    cells: dict[str, set[int]] = {}  # "RowNNcK" → pages it is printed on
+    headers: dict[int, int] = {}  # page → how many "Question" header cells
+    for number, pdf_page in enumerate(reader.pages):
+        width = float(pdf_page.mediabox.width)
+
+        def visit(text: str, cm: list[float], tm: list[float], _font: Any, _size: Any, number: int = number) -> None:
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            for cell in re.findall(r"Row\d\dc\d", text):
+                cells.setdefault(cell, set()).add(number)
+                assert 10 * MM < x < width - 15 * MM, (cell, x, width)  # never cut off at the margin
+            if text.strip() == "Question":
+                headers[number] = headers.get(number, 0) + 1
+
+        pdf_page.extract_text(visitor_text=visit)
+    assert len(cells) == 40 * 6  # every cell printed
+    for row in range(40):
+        spots = {p for cell, found in cells.items() if cell.startswith(f"Row{row:02d}") for p in found}
+        assert len(spots) == 1, (row, spots)  # a row is never split across pages
+    table_pages = sorted(set().union(*cells.values()))
+    assert len(table_pages) >= 2  # the table does break across pages
+    assert all(headers.get(p, 0) >= 1 for p in table_pages), (table_pages, headers)  # header on each of them
