@@ -517,7 +517,15 @@ def test_a_long_rubric_repeats_its_header_keeps_rows_whole_and_stays_inside_the_
     for number, pdf_page in enumerate(reader.pages):
         width = float(pdf_page.mediabox.width)
 
-        def visit(text: str, cm: list[float], tm: list[float], _font: Any, _size: Any, number: int = number) -> None:
+        def visit(
+            text: str,
+            cm: list[float],
+            tm: list[float],
+            _font: Any,
+            _size: Any,
+            number: int = number,
+            width: float = width,
+        ) -> None:
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             for cell in re.findall(r"Row\d\dc\d", text):
                 cells.setdefault(cell, set()).add(number)
