@@ -54,3 +54,13 @@ def guard_requests(context: Any, allowed: tuple[str, ...]) -> list[str]:
 
     context.route("**/*", route)
     return outside
+
+
+def serious_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const found = await axe.run(document, {resultTypes: ["violations"]});
+        return found.violations.map(v => ({id: v.id, impact: v.impact,
+                                          nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+    }""")
+    return [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in result if v["impact"] in ("serious", "critical")]

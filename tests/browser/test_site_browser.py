@@ -12,7 +12,7 @@ from urllib.parse import quote, urldefrag
 
 import pytest
 
-from tests.browser.browser_helpers import AXE, ROOT, guard_requests
+from tests.browser.browser_helpers import AXE, ROOT, guard_requests, serious_violations
 
 PAGE = "skill-progression-map"
 PHRASE = "AI-assisted development without skill progression caused refactoring to drop"
@@ -205,16 +205,6 @@ def test_crawl_finds_no_broken_link_and_no_outside_request(context: Any, site_ur
         u.rsplit("/", 1)[1].split("?")[0] for u in seen
     }
     assert broken == [] and failed == [] and outside == [] and errors == []
-
-
-def serious_violations(page: Any) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("""async () => {
-        const found = await axe.run(document, {resultTypes: ["violations"]});
-        return found.violations.map(v => ({id: v.id, impact: v.impact,
-                                          nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
-    }""")
-    return [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in result if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browser_helpers import need_browser, serve_folder
+from tests.browser.browser_helpers import AXE, need_browser, serious_violations, serve_folder
 from tests.test_labels import localized_copy
 
 PAGE = "skill-progression-map"
@@ -102,5 +102,23 @@ def test_a_wide_table_is_announced_in_german(chromium: Any, german_url: str) -> 
         region = page.locator(".table-wrap[role='region']")
         expect(region).to_have_count(1)
         assert region.get_attribute("aria-label") == "Tabelle (seitlich scrollbar)"
+    finally:
+        context.close()
+
+
+def test_axe_finds_no_serious_violation_on_the_german_site(chromium: Any, german_url: str) -> None:
+    if not AXE.is_file():
+        pytest.skip("node_modules/axe-core is missing (npm install)")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe is injected inline
+    try:
+        page = context.new_page()
+        found = []
+        for path in ("index.html", f"{PAGE}.html", "references.html", "search.html?q=Engineering"):
+            page.goto(german_url + path)
+            assert page.locator("html").get_attribute("lang") == "de"
+            if path.startswith("search"):
+                page.wait_for_selector("#search-results li")
+            found += [f"{path}: {v}" for v in serious_violations(page)]
+        assert found == []
     finally:
         context.close()
