@@ -80,9 +80,7 @@ class PageLearner(Learner):
         self.page.evaluate(
             "o => launch(o)", {"version": self.version, "seed": seed, "commitUrl": commit_url, "src": src}
         )
-        self.page.wait_for_selector("#sco")
-        self.sco.wait_for_function("() => window.HandbookSCORM && document.getElementById('hb-frame').src")
-        self.site.wait_for_load_state("load")
+        self.wait_for_site()
         self.sco.evaluate(SPY)
 
     def reported(self, kind: str, doc: str) -> list[Any]:

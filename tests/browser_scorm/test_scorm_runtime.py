@@ -62,9 +62,18 @@ class Learner:
             "o => launch(o)",
             {"version": self.version, "seed": seed, "commitUrl": commit_url, "src": f"{self.folder}/scorm_launch.html"},
         )
+        self.wait_for_site()
+
+    def wait_for_site(self) -> None:
+        """Until the launch page runs and its frame holds a loaded page of the site (not the initial blank one)."""
         self.page.wait_for_selector("#sco")
-        self.sco.wait_for_function("() => window.HandbookSCORM && document.getElementById('hb-frame').src")
-        self.site.wait_for_load_state("load")
+        self.sco.wait_for_function(
+            """() => {
+                const frame = document.getElementById('hb-frame');
+                const doc = window.HandbookSCORM && frame && frame.src && frame.contentDocument;
+                return Boolean(doc && doc.location.href !== 'about:blank' && doc.readyState === 'complete');
+            }"""
+        )
 
     @property
     def sco(self) -> Any:
