@@ -11,7 +11,7 @@ import pytest
 from markupsafe import Markup
 
 from pipeline.render import labels as labels_mod
-from pipeline.render.labels import ENGLISH, SCRIPT_KEYS, TABLES, Labels, labels, primary
+from pipeline.render.labels import ENGLISH, SCRIPT_KEYS, TABLES, Labels, Translation, labels, primary
 from tests.conftest import SOURCE
 
 TEMPLATES = Path(labels_mod.__file__).resolve().parent.parent / "templates"
@@ -52,7 +52,7 @@ def placeholders(template: str) -> set[str]:
 
 @pytest.mark.parametrize("code", sorted(TABLES))
 def test_every_language_has_every_key_of_english_with_the_same_placeholders(code: str) -> None:
-    table = TABLES[code]
+    table = TABLES[code].strings
     assert sorted(set(ENGLISH) - set(table)) == [], "missing"
     assert sorted(set(table) - set(ENGLISH)) == [], "unknown to English"
     differing = {key: (placeholders(ENGLISH[key]), placeholders(text)) for key, text in table.items()}
@@ -104,7 +104,7 @@ def test_labels_are_chosen_by_the_primary_subtag_else_english(tag: str, code: st
 
 
 def test_a_key_a_language_lacks_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(labels_mod.TABLES, "zz", {"contents": "Zontents"})
+    monkeypatch.setitem(labels_mod.TABLES, "zz", Translation({"contents": "Zontents"}, zero_is_one=False))
     chosen = labels.__wrapped__("zz-ZZ")
     assert (chosen.language, chosen["contents"], chosen["references"]) == ("zz", "Zontents", "References")
 
