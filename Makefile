@@ -12,8 +12,8 @@ build:
 
 check:
 	.ci/setup build
-	$(BIN)/ruff check pipeline tests bench
-	$(BIN)/ruff format --check pipeline tests bench
+	$(BIN)/ruff check pipeline tests bench setup.py
+	$(BIN)/ruff format --check pipeline tests bench setup.py
 	$(BIN)/mypy
 
 lint: check

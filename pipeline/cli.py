@@ -76,26 +76,54 @@ def _fail(exc: PipelineError) -> None:
 
 
 @main.command()
-@source_option
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--source",
+    "-s",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="The handbook's source folder  [default: source, when no PATH is given]",
+)
 @output_format_option("--format")
 @strict_option
-def check(source: Path, output_format: str, strict: bool) -> None:
+def check(paths: tuple[Path, ...], source: Path | None, output_format: str, strict: bool) -> None:
     """Check the handbook: schemas, citations, tables, links, vocabulary and claims.
 
-    Exit status: 0 when no errors, 1 when errors were found, 2 on usage errors.
+    PATHS are source folders (like --source) or files of a handbook: with files, their whole
+    handbook (the nearest folder upward holding handbook.yaml) is checked, but only the findings
+    in those files are reported, so that a pre-commit hook passing changed files works; files in
+    no handbook are skipped. Exit status: 0 when no reported errors, 1 when errors were reported,
+    2 on usage errors.
 
     \b
     Examples:
       handbook check
       handbook check --strict --output-format github
       handbook check --output-format sarif > handbook.sarif
+      handbook check source/pages/roles.md source/references.yaml
     """
     from pipeline.build import check as run
+    from pipeline.targets import targets
 
+    if source is None and not paths:
+        source = Path("source")
+        if not source.is_dir():
+            raise click.BadParameter(
+                "no folder 'source' here: pass the source folder as --source or PATH", param_hint="--source"
+            )
+    chosen = targets([*paths, *([source] if source is not None else [])])
+    for path in chosen.outside:
+        click.echo(f"note: {path} is in no handbook (no handbook.yaml above it): skipped", err=True)
+    diagnostics = []
     try:
-        result = run(Config(source=source, strict=strict), keep_book=False)
+        for target in chosen.handbooks:
+            result = run(Config(source=target.source, strict=strict), keep_book=False)
+            diagnostics += target.reported(result.diagnostics)
     except PipelineError as exc:
         _fail(exc)
+    if not chosen.handbooks and output_format == "text":
+        click.echo("Nothing to check: none of the files is in a handbook.", err=True)
+        sys.exit(0)
+    result = BuildResult(diagnostics)
     _emit(result, output_format)
     sys.exit(0 if result.ok else 1)
 

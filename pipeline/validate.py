@@ -12,10 +12,14 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from pipeline.bundle import BUNDLED
+from pipeline.bundle import SCHEMA_DIR as BUNDLED_SCHEMAS
 from pipeline.diagnostics import Diagnostic, PipelineError, Severity
 from pipeline.yamlsrc import YamlDoc
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+# an installed tool's own copy (setup.py bundles it), else the checkout's schema/ folder
+_CHECKOUT_SCHEMAS = Path(__file__).resolve().parent.parent / "schema"
+SCHEMA_DIR = BUNDLED / BUNDLED_SCHEMAS if (BUNDLED / BUNDLED_SCHEMAS).is_dir() else _CHECKOUT_SCHEMAS
 SCHEMAS = ("handbook", "page", "references", "export")
 
 

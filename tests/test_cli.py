@@ -183,6 +183,91 @@ def test_usage_errors_exit_2(args: tuple[str, ...], clean: Path, tmp_path: Path)
     assert not (tmp_path / "out").exists()  # a bad --format builds nothing
 
 
+# --- check PATH…: source folders, or files of a handbook (a pre-commit hook) ----------------------------------
+
+
+@pytest.fixture()
+def two_files(tmp_path: Path) -> Path:
+    """A source whose guide.md has errors (unknown citations) and whose intro.md has only a warning."""
+    src = tmp_path / "src"
+    assemble(FIXTURES / "cit001-unknown-key", src)
+    with (src / "pages" / "intro.md").open("a", encoding="utf-8") as page:
+        page.write("\nSellers are 3.7× more likely to meet quota.\n")
+    return src
+
+
+def paths_of(result: Result) -> set[str]:
+    return {Path(item["path"]).name for item in json.loads(result.stdout)}
+
+
+def test_check_a_folder_path_is_check_source(two_files: Path) -> None:
+    by_path = invoke("check", str(two_files), "--format", "json")
+    by_option = invoke("check", "--source", str(two_files), "--format", "json")
+    assert by_path.exit_code == by_option.exit_code == 1
+    assert json.loads(by_path.stdout) == json.loads(by_option.stdout)
+    assert paths_of(by_path) == {"guide.md", "intro.md"}
+
+
+def test_check_files_reports_only_their_findings_and_exits_by_them(two_files: Path) -> None:
+    intro = two_files / "pages" / "intro.md"
+    result = invoke("check", str(intro), "--format", "json")
+    assert result.exit_code == 0, result.output  # guide.md's errors are not reported, intro.md has a warning
+    items = json.loads(result.stdout)
+    assert [(Path(i["path"]).name, i["code"], i["severity"]) for i in items] == [("intro.md", "CLM001", "warning")]
+    assert invoke("check", str(intro), "--strict").exit_code == 1
+    guide = invoke("check", str(two_files / "pages" / "guide.md"), "--format", "json")
+    assert guide.exit_code == 1 and paths_of(guide) == {"guide.md"}
+    assert [i["code"] for i in json.loads(guide.stdout)] == ["CIT001"] * 3
+    both = invoke("check", str(intro), str(two_files / "pages" / "guide.md"), "--format", "json")
+    assert both.exit_code == 1 and paths_of(both) == {"guide.md", "intro.md"}
+
+
+def test_check_files_checks_the_whole_book(tmp_path: Path) -> None:
+    """A file's findings that need the other files (an unused reference) are found: the whole book is read."""
+    src = tmp_path / "src"
+    assemble(FIXTURES / "cit002-unused-reference", src)
+    expected = parse_expected((FIXTURES / "cit002-unused-reference" / "expected.txt").read_text(encoding="utf-8"))
+    (path, _line, _col, code), *_ = expected.findings
+    result = invoke("check", str(src / path), "--format", "json")
+    assert {(Path(i["path"]).name, i["code"]) for i in json.loads(result.stdout)} == {(Path(path).name, code)}
+    clean_page = invoke("check", str(src / "pages" / "intro.md"), "--format", "json")
+    assert clean_page.exit_code == 0 and json.loads(clean_page.stdout) == []
+
+
+def test_check_files_finds_the_book_upward(two_files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(two_files / "pages")  # relative names, as pre-commit passes them, from below the book
+    result = invoke("check", "guide.md", "--format", "github")
+    lines = result.stdout.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 3
+    assert all(line.startswith("::error file=guide.md,") for line in lines), lines
+
+
+def test_check_files_outside_any_handbook_are_skipped(two_files: Path, tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# not a page\n", encoding="utf-8")
+    alone = invoke("check", str(readme))
+    assert alone.exit_code == 0
+    assert "is in no handbook" in alone.stderr and "Nothing to check" in alone.stderr
+    mixed = invoke("check", str(readme), str(two_files / "pages" / "guide.md"), "--format", "json")
+    assert mixed.exit_code == 1 and paths_of(mixed) == {"guide.md"}
+
+
+def test_check_path_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = invoke("check", str(tmp_path / "nope.md"))
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    monkeypatch.chdir(tmp_path)  # no ./source here, and no PATH given
+    result = invoke("check")
+    assert result.exit_code == 2 and "--source" in result.stderr
+
+
+def test_version_is_the_installed_distribution_version() -> None:
+    from importlib.metadata import version
+
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"handbook, version {version('handbook-pipeline')}"
+
+
 # --- explain, schema -------------------------------------------------------------------------------------------
 
 

