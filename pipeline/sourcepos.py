@@ -162,3 +162,22 @@ def _mark_cells(state: StateBlock, tokens: list[Token]) -> None:
         elif token.type == "inline":
             token.meta = {"row": row, "cell": column}
             column += 1
+
+
+def with_start_positions(rule: InlineRule, marker: str) -> InlineRule:
+    """Wrap an inline rule (``html_inline``) to record in ``meta["start"]`` of each token it makes the
+    content offset where the token's source starts: inline tokens carry no position of their own."""
+
+    def rule_with_start(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        if state.src[start] != marker:
+            return False
+        count = len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent:
+            for token in state.tokens[count:]:
+                token.meta = {**(token.meta or {}), "start": start}
+        return True
+
+    return rule_with_start

@@ -94,10 +94,11 @@ BookCheck = Callable[[list[PageFacts], Context], Iterator[Diagnostic]]
 
 def page_checks() -> tuple[PageCheck, ...]:
     """Page-local checks, in order (one module per concern)."""
-    from pipeline.checks import citations, claims, links, structure, tables, vocabulary
+    from pipeline.checks import citations, claims, links, rawhtml, structure, tables, vocabulary
 
     return (
         structure.check_page,
+        rawhtml.check_page,
         citations.check_page,
         tables.check_page,
         links.check_page,
