@@ -52,12 +52,12 @@ _LINK_MEDIA = "link the file instead, e.g. [Watch the demo](../assets/demo.mp4):
 _WHY: dict[str, tuple[str, str]] = {
     "script": (_SCRIPTS, "describe the step in text, or link to a page that does it"),
     "style": ("style elements are blocked by the Content-Security-Policy", "use Markdown; the site's styles apply"),
-    **{tag: (_EMBEDS, "link to it instead: [Title](https://…)") for tag in ("iframe", "frame", "object", "embed")},
-    **{tag: (_MEDIA, _LINK_MEDIA) for tag in ("video", "audio", "source", "track", "picture")},
-    **{
-        tag: (_FORMS, "use a rubric table: the site turns it into a self-assessment")
-        for tag in ("form", "input", "button", "select", "option", "textarea", "label")
-    },
+    **dict.fromkeys(("iframe", "frame", "object", "embed"), (_EMBEDS, "link to it instead: [Title](https://…)")),
+    **dict.fromkeys(("video", "audio", "source", "track", "picture"), (_MEDIA, _LINK_MEDIA)),
+    **dict.fromkeys(
+        ("form", "input", "button", "select", "option", "textarea", "label"),
+        (_FORMS, "use a rubric table: the site turns it into a self-assessment"),
+    ),
 }
 _ATTRIBUTE_IN_TAG = r"[\s/\"']({})(?=[\s=/>]|$)"
 

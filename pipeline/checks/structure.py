@@ -9,7 +9,6 @@ from pipeline.diagnostics import Diagnostic
 from pipeline.model import Page
 from pipeline.parse import MAX_NESTING
 
-
 # HTML blocks that end only at a closing marker (CommonMark's kinds 1–5): opener → closer
 _CLOSERS = (
     (("<script", "<pre", "<style", "<textarea"), None),  # None: the same element's end tag
