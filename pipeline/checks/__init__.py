@@ -108,9 +108,9 @@ def page_checks() -> tuple[PageCheck, ...]:
 
 
 def book_checks() -> tuple[BookCheck, ...]:
-    from pipeline.checks import citations, links, tables
+    from pipeline.checks import assets, citations, links, tables
 
-    return (citations.check_book, tables.check_book, links.check_book)
+    return (citations.check_book, tables.check_book, links.check_book, assets.check_book)
 
 
 def check_page(page: Page, ctx: Context) -> tuple[list[Diagnostic], PageFacts]:
