@@ -42,21 +42,21 @@ def _unterminated_html(page: Page, ctx: Context) -> Iterator[Diagnostic]:
     for token in page.tokens:
         if token.type != "html_block" or not token.map:
             continue
-        opener, closer = _kind(token.content.lstrip().lower())
+        content = token.content.lstrip()
+        opener, closer = _kind(content.lower())
         if not opener or closer in token.content.lower():  # markdown-it looks for it on every line, opener included
             continue
         first, last = page.body_line + token.map[0], page.body_line + token.map[1] - 1
-        source = page.source.line(first)
-        col = source.lower().find(opener) + 1 or 1
-        span = f"line {first}" if first >= last else f"lines {first}–{last}"
+        col = page.source.line(first).lower().find(opener) + 1 or 1
+        span = f"line {first} is" if first >= last else f"lines {first}–{last} are"
         yield ctx.at(
             page,
             first,
             col,
             "MD002",
-            f"`{opener}` is never closed with `{closer}`: {span}, to the end of the "
+            f"`{content[: len(opener)]}` is never closed with `{closer}`: {span} read as HTML, to the end of the "
             + ("page" if token.level == 0 else "list or quote")
-            + ", are read as HTML and are missing from every output",
+            + ", and missing from every output",
             f"add `{closer}` where the HTML should end",
         )
 
