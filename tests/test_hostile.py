@@ -88,7 +88,8 @@ def test_escaped_control_in_title_stops_the_build_before_any_package(tmp_path: P
     manifest = (src / "handbook.yaml").read_text(encoding="utf-8")
     (src / "handbook.yaml").write_text(manifest.replace("title: Mini Handbook", 'title: "Mini \\e"'), encoding="utf-8")
     result = build(Config(source=src, out=tmp_path / "out", formats=("scorm12", "scorm2004")))
-    assert [(Path(d.path).name, d.line, d.col, d.code) for d in result.diagnostics] == [("handbook.yaml", 3, 8, "FM009")]
+    found = [(Path(d.path).name, d.line, d.col, d.code) for d in result.diagnostics]
+    assert found == [("handbook.yaml", 3, 8, "FM009")]
     assert not result.outputs and not list((tmp_path / "out").rglob("*.zip"))
 
 
