@@ -13,6 +13,7 @@ FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\
 # What a terminal must never receive raw: every control but TAB and LF, and the bidi controls that
 # reorder what a reviewer reads (Trojan Source).
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+MAX_REPORTED = 1000  # FM009 findings per file: a file of control bytes is one problem, not millions
 _NAMES = {
     0x00: "NUL",
     0x07: "BEL",
@@ -66,6 +67,8 @@ def diagnostics(display: str, text: str) -> list[Diagnostic]:
     if FORBIDDEN.search(text) is None:
         return []
     lines = text.split("\n")
+    found = forbidden(text)
+    more = f" (and {len(found) - MAX_REPORTED} more after it in this file)" if len(found) > MAX_REPORTED else ""
     return [
         Diagnostic(
             display,
@@ -73,9 +76,9 @@ def diagnostics(display: str, text: str) -> list[Diagnostic]:
             col,
             "FM009",
             Severity.ERROR,
-            f"forbidden character {describe(char)}",
+            f"forbidden character {describe(char)}" + (more if index == MAX_REPORTED - 1 else ""),
             "delete it: XML outputs (the SCORM manifest) cannot hold it and a terminal would act on it",
             lines[line - 1],
         )
-        for line, col, char in forbidden(text)
+        for index, (line, col, char) in enumerate(found[:MAX_REPORTED])
     ]

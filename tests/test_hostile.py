@@ -127,3 +127,10 @@ def test_removals_name_what_the_sanitizer_drops() -> None:
     ]
     cleaned = sanitise(dropped)
     assert not any(word in cleaned for word in ("onclick", "video", "javascript", "iframe"))
+
+
+def test_a_file_of_control_characters_gives_bounded_findings() -> None:
+    from pipeline.characters import MAX_REPORTED, diagnostics
+
+    found = diagnostics("pages/a.md", "\x1b" * 50_000)
+    assert len(found) == MAX_REPORTED and "49000 more" in found[-1].message
