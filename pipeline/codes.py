@@ -108,6 +108,18 @@ CODES: tuple[Code, ...] = (
         "Flatten the structure.",
     ),
     Code(
+        "FM009",
+        "forbidden-character",
+        E,
+        "A source file holds a character that XML 1.0 forbids (a C0 control other than tab and line breaks, "
+        "U+FFFE, U+FFFF) or a terminal control (DEL, a C1 control), written raw or produced by a YAML escape "
+        "such as `\\e` or `\\0` in a double-quoted string.",
+        "SCORM manifests and XHTML cannot contain these characters (the package would not be well-formed XML), and "
+        "an ESC sequence shown in a terminal can rewrite what a reviewer sees.",
+        'title: "Intro\\e[2J"',
+        "Delete the character (or the escape); write a visible character instead.",
+    ),
+    Code(
         "SCH001",
         "schema-violation",
         E,
@@ -326,6 +338,19 @@ CODES: tuple[Code, ...] = (
         "Give each heading its own `{#id}`, or drop the explicit id and let the anchor come from the heading text.",
     ),
     Code(
+        "LNK007",
+        "unsafe-asset",
+        E,
+        "An SVG, HTML or XML file in the source folder holds active content: a `<script>`, an event-handler "
+        "attribute (`onload=`), a `javascript:`/`vbscript:`/`data:text/html` URL, `srcdoc`, or an SVG "
+        "`<foreignObject>`.",
+        "Assets are copied as they are and served from the site's own origin, where the pages' Content-Security-"
+        "Policy does not apply: opened directly, such a file runs its script with the site's rights.",
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">',
+        "Remove the script or handler from the file (export the drawing again as plain SVG), or leave the file out "
+        "of source/.",
+    ),
+    Code(
         "VOC001",
         "wrong-level-name",
         E,
@@ -333,6 +358,16 @@ CODES: tuple[Code, ...] = (
         "Level names are the framework's vocabulary; a second name for the same level confuses readers.",
         "### Level 2 — AI-Enabled   (the scale says AI-Integrated)",
         "Use the name declared in `handbook.yaml` for that level.",
+    ),
+    Code(
+        "VOC002",
+        "duplicate-scale-entry",
+        E,
+        "Two levels of a scale share an `id` or a `label`, or two scales share an `id`.",
+        "Rubric columns are matched to levels by label and learner records store the level id: with a duplicate, "
+        "choosing one level records another, and a page's `scale` could mean either scale.",
+        '- {id: "1", label: Level 1, name: Starter}\n- {id: "1", label: Level 2, name: Practitioner}',
+        "Give every level of a scale its own id and label, and every scale its own id.",
     ),
     Code(
         "CLM001",
@@ -353,6 +388,31 @@ CODES: tuple[Code, ...] = (
         "Parsers stop at some depth: markdown-it alone would silently drop the rest of the page from every output.",
         "> " * 101 + "a quote in 101 quotes",
         "Flatten the structure: few readers follow more than three levels of nesting.",
+    ),
+    Code(
+        "MD002",
+        "unterminated-html",
+        E,
+        "A raw HTML block that ends only at its closing marker is never closed: a comment `<!--` without `-->`, "
+        "`<script>`, `<style>`, `<pre>` or `<textarea>` without its end tag, `<?` without `?>`, `<!X` without `>`, "
+        "or `<![CDATA[` without `]]>`.",
+        "Markdown reads everything after the opener, to the end of the page (or of its list or quote), as HTML: "
+        "the rest of the page silently disappears from every output and is not checked.",
+        "<!-- draft note\n\n## Next section (swallowed)",
+        "Close the block (`-->`, `</pre>`, …) where it should end, or remove the opener.",
+    ),
+    Code(
+        "MD003",
+        "removed-html",
+        W,
+        "Raw HTML in a page uses an element or attribute that the sanitizer removes from every output: "
+        "`<script>`, `<style>`, `<iframe>`, `<object>`, `<embed>`, `<video>`, `<audio>`, forms, event handlers "
+        "(`onclick=`), `style=`, `javascript:` URLs, or any tag outside the allowed list; also any inline HTML tag "
+        "inside a paragraph, which is never kept.",
+        "The author sees the HTML in the source but readers never see it; without a word the content is lost.",
+        '<iframe src="https://www.youtube.com/embed/x"></iframe>',
+        "Use Markdown or an allowed element (docs/authoring.md lists them); link to a video or outside page "
+        "instead of embedding it: `[Watch the demo](../assets/demo.mp4)`.",
     ),
     Code(
         "PKG001",

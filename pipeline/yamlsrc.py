@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.characters import FORBIDDEN, describe, replace_forbidden
 from pipeline.diagnostics import Diagnostic, Severity
 
 try:  # the C composer is several times faster; both give the same marks
@@ -80,7 +81,9 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
         return Diagnostic(path, line + line_offset, col, code, Severity.ERROR, message, hint, src)
 
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        # a raw forbidden character is FM009 of the file read (pipeline/load.py), not a YAML syntax
+        # error at 1:1; only the values YAML escapes produce are left for the builder to find
+        node = yaml.compose(replace_forbidden(text), Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = marks(mark) if mark else (1, 1)
@@ -118,8 +121,17 @@ class _Builder:
         self.nodes = 0
         self.seen: set[int] = set()  # nodes already built: seen again, they were reached through an alias
         self.duplicates: list[tuple[str, int, int, int]] = []
+        self.forbidden: list[tuple[str, int, int]] = []  # a character a YAML escape produced, at its scalar
 
     def diagnostics(self, diag: Any) -> Iterator[Diagnostic]:
+        for char, line, col in self.forbidden:
+            yield diag(
+                "FM009",
+                f"this value holds the forbidden character {describe(char)}, written as a YAML escape",
+                line,
+                col,
+                "remove the escape (`\\e`, `\\0`, `\\x1b`…): XML outputs such as the SCORM manifest cannot hold it",
+            )
         for key, line, col, first in self.duplicates:
             yield diag(
                 "FM004",
@@ -134,7 +146,8 @@ class _Builder:
         where an alias bomb's expansion is blamed (not at the aliased values it is visiting)."""
         self.nodes += 1
         line, col = self.marks(node.start_mark)
-        if id(node) not in self.seen:
+        first = id(node) not in self.seen
+        if first:
             self.seen.add(id(node))
             written = (line, col)
         if self.nodes > MAX_NODES:
@@ -172,6 +185,9 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1, written) for i, item in enumerate(node.value)]
+        found = FORBIDDEN.search(str(node.value))
+        if found is not None and first:  # once, not at every alias of it
+            self.forbidden.append((found.group(), line, col))
         return _scalar(node)
 
 

@@ -242,7 +242,35 @@ def many_pages(dest: Path) -> str:
     return "".join(f"pages/{i}.md:8:12: LNK002 nowhere\n" for i in ids)
 
 
+def raw_controls(dest: Path) -> str:
+    """Raw ESC, DEL, a C1 CSI and U+FFFF in a page body, ESC in frontmatter and in handbook.yaml: each
+    is FM009 where it is written, and YAML does not fail at 1:1 on them."""
+    _base(dest)
+    body = "## Details\n\nText \x1b[31mred\x1b[0m,\x7f and \x9b2J.\n\n| Q | A\uffff |\n|---|---|\n| x | y |\n"
+    _page(dest, "guide", body, "id: guide\ntitle: Gui\x1bde\n")
+    manifest = (dest / "handbook.yaml").read_text(encoding="utf-8")
+    (dest / "handbook.yaml").write_text(manifest.replace("title: Mini", "title: \x07Mini"), encoding="utf-8")
+    return (
+        "handbook.yaml:3:8: FM009 U+0007\n"
+        "pages/guide.md:3:11: FM009 U+001B (ESC)\n"
+        "pages/guide.md:8:6: FM009 U+001B (ESC)\n"
+        "pages/guide.md:8:14: FM009 U+001B (ESC)\n"
+        "pages/guide.md:8:19: FM009 U+007F (DEL)\n"
+        "pages/guide.md:8:25: FM009 U+009B\n"
+        "pages/guide.md:10:8: FM009 U+FFFF\n"
+    )
+
+
+def long_citation_line(dest: Path) -> str:
+    """20,000 citations of an unknown key on one 200 kB line: as many findings, checked in linear time."""
+    _base(dest)
+    _page(dest, "guide", "## Details\n\n" + " ".join(["[@nokey]"] * 20_000) + "\n")
+    return "".join(f"pages/guide.md:8:{9 * n + 2}: CIT001\n" for n in range(20_000))
+
+
 GENERATED: dict[str, Generator] = {
+    "gen-fm009-raw-controls": raw_controls,
+    "gen-cit001-long-line-20k": long_citation_line,
     "gen-fm005-binary-page": binary_page,
     "gen-huge-page-5mb": huge_page,
     "gen-deep-blockquote-2000": deep_blockquote,

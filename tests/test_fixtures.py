@@ -12,6 +12,7 @@ from pipeline.cli import main
 from pipeline.codes import REGISTRY
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.report import capped
 from tests.fixture_gen import FIXTURES, GENERATED, Expected, Finding, assemble, committed, parse_expected, relative
 
 # A hang is a bug: the 5 MB page takes about 25 s here, so this is far above any honest run.
@@ -53,15 +54,19 @@ def test_diagnostics(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", CASES)
 def test_cli_exit_code(name: str, tmp_path: Path) -> None:
     """`handbook check` exits 1 on errors (0 for warnings only), never shows a traceback, and prints
-    what check() finds (it takes the worker-process path when a handbook is large)."""
+    what check() finds (it takes the worker-process path when a handbook is large), the first 20 of
+    a code in a file and a count of the rest."""
     src, expected = source(name, tmp_path)
     args = ["check", "--source", str(src), *(["--strict"] if expected.strict else [])]
     result = CliRunner().invoke(main, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     assert result.exit_code == expected.exit_code, result.output[-3000:]
-    for d in check(Config(source=src, strict=expected.strict)).diagnostics:
+    shown, notes = capped(check(Config(source=src, strict=expected.strict)).diagnostics)
+    for d in shown:  # the rest of a code in a file is counted, not printed
         assert f"{d.path}:{d.line}:{d.col}: {d.code}" in result.output
+    for note in (note for per_file in notes.values() for note in per_file):
+        assert note in result.output
 
 
 def test_every_fixture_is_listed_and_parsed() -> None:

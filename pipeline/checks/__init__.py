@@ -94,10 +94,11 @@ BookCheck = Callable[[list[PageFacts], Context], Iterator[Diagnostic]]
 
 def page_checks() -> tuple[PageCheck, ...]:
     """Page-local checks, in order (one module per concern)."""
-    from pipeline.checks import citations, claims, links, structure, tables, vocabulary
+    from pipeline.checks import citations, claims, links, rawhtml, structure, tables, vocabulary
 
     return (
         structure.check_page,
+        rawhtml.check_page,
         citations.check_page,
         tables.check_page,
         links.check_page,
@@ -107,9 +108,9 @@ def page_checks() -> tuple[PageCheck, ...]:
 
 
 def book_checks() -> tuple[BookCheck, ...]:
-    from pipeline.checks import citations, links, tables
+    from pipeline.checks import assets, citations, links, tables
 
-    return (citations.check_book, tables.check_book, links.check_book)
+    return (citations.check_book, tables.check_book, links.check_book, assets.check_book)
 
 
 def check_page(page: Page, ctx: Context) -> tuple[list[Diagnostic], PageFacts]:

