@@ -32,7 +32,7 @@ def text(diagnostics: list[Diagnostic], style: Style) -> str:
         if d.source_line:
             gutter = str(d.line)
             pad = " " * len(gutter)
-            shown, caret_at = window(d.source_line.expandtabs(4), len(d.source_line[: max(d.col - 1, 0)].expandtabs(4)))
+            shown, caret_at = excerpt(d.source_line, d.col)
             lines += [
                 style(f"{pad} |", fg="blue"),
                 style(f"{gutter} |", fg="blue") + f" {shown}",
@@ -44,6 +44,23 @@ def text(diagnostics: list[Diagnostic], style: Style) -> str:
             lines.append(style("  = help: ", fg="blue", bold=True) + d.hint)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def excerpt(source_line: str, col: int, width: int = WIDTH) -> tuple[str, int]:
+    """The part of a source line shown around 1-based ``col``, tabs expanded, and the caret's offset in it.
+
+    Only about ``2 * width`` characters around the column are prepared, whatever the line's length:
+    a minified file is one line of megabytes, and a finding must not cost the whole line."""
+    at = max(col - 1, 0)
+    start = max(0, at - 2 * width)
+    part = source_line[start : at + 2 * width]
+    before = part[: at - start].expandtabs(4)
+    shown, caret = window(part.expandtabs(4), len(before), width)
+    if start:  # the cut-off start shows as an ellipsis, as window() does
+        shown, caret = ("…" + shown if not shown.startswith("…") else shown), caret + (0 if shown.startswith("…") else 1)
+    if start + len(part) < len(source_line) and not shown.endswith("…"):
+        shown += "…"
+    return shown, caret
 
 
 def window(line: str, caret: int, width: int = WIDTH) -> tuple[str, int]:
