@@ -369,7 +369,7 @@ CODES: tuple[Code, ...] = (
         E,
         "`imsmanifest.xml` is missing from the root of the zip (perhaps inside a folder).",
         "Moodle, SCORM Cloud and every other LMS look for the manifest at the root only and refuse the package "
-        "(\"not a valid SCORM package\").",
+        '("not a valid SCORM package").',
         "course/imsmanifest.xml",
         "Zip the contents of the folder, not the folder itself.",
     ),
@@ -455,7 +455,7 @@ CODES: tuple[Code, ...] = (
         "attacked by it); backslash names extract on Linux servers as one file named `a\\b.png`, so the content's "
         "`a/b.png` is a 404; an absolute or `..` href resolves outside the package; a SCO launched from another "
         "origin cannot reach the LMS's API (cross-origin frames).",
-        "../../etc/passwd, images\\a.png, href=\"/index.html\"",
+        '../../etc/passwd, images\\a.png, href="/index.html"',
         "Use relative paths inside the package, with '/' between folders.",
     ),
     Code(
@@ -568,7 +568,7 @@ CODES: tuple[Code, ...] = (
         "PKG020",
         "href-not-uri",
         W,
-        "An href is not an RFC 3986/3987 URI reference: a raw space, a character such as `\\ \" < > { } | ^` or a "
+        'An href is not an RFC 3986/3987 URI reference: a raw space, a character such as `\\ " < > { } | ^` or a '
         "`%` that is not a `%XX` escape. (`@`, `( )`, `!`, `+`, `,` and non-ASCII letters are allowed.)",
         "Browsers encode a raw space and most such characters themselves, so LMSs launch it; a stray `%` or a "
         "strict LMS's URL parser can break the URL.",

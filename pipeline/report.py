@@ -57,7 +57,10 @@ def excerpt(source_line: str, col: int, width: int = WIDTH) -> tuple[str, int]:
     before = part[: at - start].expandtabs(4)
     shown, caret = window(part.expandtabs(4), len(before), width)
     if start:  # the cut-off start shows as an ellipsis, as window() does
-        shown, caret = ("…" + shown if not shown.startswith("…") else shown), caret + (0 if shown.startswith("…") else 1)
+        shown, caret = (
+            ("…" + shown if not shown.startswith("…") else shown),
+            caret + (0 if shown.startswith("…") else 1),
+        )
     if start + len(part) < len(source_line) and not shown.endswith("…"):
         shown += "…"
     return shown, caret

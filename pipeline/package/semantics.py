@@ -212,10 +212,11 @@ def _references(root: etree._Element, ns: str) -> Iterator[Finding]:
 
 def _launches(root: etree._Element, ns: str, version: Version) -> Iterator[Finding]:
     """What an LMS cannot launch: a leaf item with no resource or one without an href, a SCO without an
-    href, and (a warning) a SCO that no item launches, such as a page left out of a multi-SCO package."""
+    href, and (a warning) a SCO that no item launches, such as a page left out of a multi-SCO package
+    (unless an item's identifierref names nothing: that PKG004 is the one fault, not two)."""
     resources = {r.get("identifier"): r for r in root.iter(f"{{{ns}}}resource")}
     kind = f"{{{version.adlcp}}}{version.sco_attribute}"
-    launched = set()
+    launched: set[str | None] = set()
     for item in root.iter(f"{{{ns}}}item"):
         ref = item.get("identifierref")
         launched.add(ref)
@@ -235,6 +236,8 @@ def _launches(root: etree._Element, ns: str, version: Version) -> Iterator[Findi
                 f"item {item.get('identifier')!r} launches resource {ref!r}, which has no href: it opens nothing",
                 needle="identifierref=",
             )
+    dangling = {ref for ref in launched if ref is not None and ref not in resources}
+    has_organization = root.find(f"{{{ns}}}organizations/{{{ns}}}organization") is not None
     for identifier, resource in resources.items():
         if resource.get(kind) != "sco":
             continue
@@ -245,7 +248,7 @@ def _launches(root: etree._Element, ns: str, version: Version) -> Iterator[Findi
                 "PKG012",
                 f"SCO resource {identifier!r} has no href: the LMS has nothing to launch",
             )
-        if identifier not in launched and root.find(f"{{{ns}}}organizations/{{{ns}}}organization") is not None:
+        if identifier not in launched and not dangling and has_organization:
             yield Finding(
                 resource.sourceline or 1,
                 1,
@@ -316,19 +319,21 @@ def _files(root: etree._Element, version: Version, files: set[str]) -> list[Find
     ns = root.nsmap.get(None) or version.cp
     findings = []
     folded = {name.casefold(): name for name in files}
+    reported: set[str] = set()  # a missing file named by a resource's href and its <file>: one finding
     for ref in listed(root, ns, version):
         line = ref.element.sourceline or 1
         syntax = uri_syntax(ref.raw)
         if syntax:
-            findings.append(Finding(line, 1, "PKG020", f"href {ref.raw!r} {syntax}", needle=ref.raw))
+            findings.append(Finding(line, 1, "PKG020", f"href {ref.raw!r} {syntax}", needle=ref.raw, value=ref.raw))
         path, why = resolve(ref.raw)
         if why:
             remote = why.startswith("is a remote")
             if remote and not (ref.sco and ref.kind == "launch"):
                 continue  # an asset or a file may be a web address
-            findings.append(Finding(line, 1, "PKG009", f"href {ref.raw!r} {why}", needle=ref.raw))
+            findings.append(Finding(line, 1, "PKG009", f"href {ref.raw!r} {why}", needle=ref.raw, value=ref.raw))
             continue
-        if path and path not in files:
+        if path and path not in files and path not in reported:
+            reported.add(path)
             what = {"launch": "launch file", "file": "file", "metadata": "metadata file"}[ref.kind]
             findings.append(
                 Finding(
@@ -360,22 +365,23 @@ def _control_documents(root: etree._Element, files: set[str]) -> Iterator[Findin
             )
 
 
-def first_per_code(findings: Iterable[Finding], limit: int) -> list[Finding]:
-    """The first ``limit`` findings of each code, then one '… and N more PKGxxx' per code: linear."""
+def first_per_code(
+    findings: Iterable[Finding], limit: int
+) -> tuple[list[Finding], dict[str, tuple[int, Severity | None]]]:
+    """The first ``limit`` findings of each code, and per code over the limit (how many more, their severity when
+    they share one, else None for the code's default): one pass."""
     kept: list[Finding] = []
     counts: dict[str, int] = {}
-    last: dict[str, Finding] = {}
     dropped: dict[str, set[Severity | None]] = {}
     for finding in findings:
         n = counts.get(finding.code, 0)
         counts[finding.code] = n + 1
         if n < limit:
             kept.append(finding)
-            last[finding.code] = finding
         else:
             dropped.setdefault(finding.code, set()).add(finding.severity)
-    for code, severities in dropped.items():
-        at = last[code]
-        severity = next(iter(severities)) if len(severities) == 1 else None
-        kept.append(Finding(at.line, at.col, code, f"… and {counts[code] - limit} more {code}", severity, whole_zip=True))
-    return kept
+    more = {
+        code: (counts[code] - limit, next(iter(severities)) if len(severities) == 1 else None)
+        for code, severities in dropped.items()
+    }
+    return kept, more

@@ -101,16 +101,26 @@ def _verify(display: str, archive: zipfile.ZipFile) -> list[Diagnostic]:
 
 
 def _diagnostics(display: str, findings: list[Finding], lines: list[bytes]) -> list[Diagnostic]:
-    """Capped per code first, so that each kept line is decoded once and never once per finding."""
+    """Capped per code first, so that each kept line is decoded once and never once per finding; then one
+    "… and N more PKGxxx" per capped code, placed after the last one shown."""
+    from pipeline.codes import REGISTRY
+
+    kept, more = semantics.first_per_code(findings, MAX_PER_CODE)
     decoded: dict[int, str] = {}
     out = []
-    for f in semantics.first_per_code(findings, MAX_PER_CODE):
+    last: dict[str, Diagnostic] = {}
+    for f in kept:
         line = ""
         if not f.whole_zip and 0 < f.line <= len(lines):
             if f.line not in decoded:
                 decoded[f.line] = lines[f.line - 1].decode("utf-8", "replace").rstrip("\r")
             line = decoded[f.line]
-        out.append(_diag(display, f, line))
+        last[f.code] = _diag(display, f, line)
+        out.append(last[f.code])
+    for code, (count, severity) in more.items():
+        at = last[code]
+        message = f"… and {count} more {code}"
+        out.append(Diagnostic(display, at.line, at.col, code, severity or REGISTRY[code].severity, message, at.hint))
     return out
 
 
