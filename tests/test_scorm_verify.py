@@ -379,3 +379,14 @@ def test_a_launch_page_is_read_with_a_cap(tmp_path: Path) -> None:
         ],
     )
     assert verify(path) == []  # too large to read is not a fault: its loads are not checked
+
+
+def test_a_finding_deep_in_a_long_line_shows_a_short_excerpt_with_the_caret_on_it() -> None:
+    from pipeline import report
+
+    line = "\t" + "x" * 500_000 + "TARGET" + "y" * 500_000
+    col = line.index("TARGET") + 1
+    shown, caret = report.excerpt(line, col)
+    assert len(shown) <= report.WIDTH + 2 and shown.startswith("…") and shown.endswith("…")
+    assert shown[caret:].startswith("TARGET")
+    assert report.excerpt("\tab", 3) == ("    ab", 5)
