@@ -192,10 +192,12 @@ def build(
 def verify(packages: tuple[Path, ...], output_format: str, strict: bool) -> None:
     """Verify SCORM package zips (ours or any tool's) before uploading them to an LMS.
 
-    Validates imsmanifest.xml against the SCORM 1.2 / 2004 XSDs and checks what the XSDs miss:
-    references, listed and present files, exact schemaversion, scormtype case, identifiers,
-    unsafe paths and the control documents at the root. Exit status: 0 when no errors,
-    1 when errors were found, 2 on usage errors.
+    Errors for what breaks an import or a launch in an LMS (missing launch file or a file the
+    launch page loads, unparsable manifest, bad identifierref, a schemaversion that picks the
+    wrong API, zip-slip, symlink, duplicate or case-colliding entries, zip bombs); warnings for
+    spec violations LMSs tolerate (XSD errors, raw spaces in hrefs, missing control documents).
+    At most 20 findings per code are shown. Exit status: 0 when no errors, 1 when errors were
+    found, 2 on usage errors.
 
     \b
     Examples:

@@ -418,89 +418,112 @@ CODES: tuple[Code, ...] = (
         "PKG001",
         "package-unreadable",
         E,
-        "The file given to `handbook verify` is not a readable zip archive.",
-        "An LMS rejects it on upload.",
+        "The file given to `handbook verify` is not a readable zip archive (empty, truncated or corrupt).",
+        "Every LMS rejects it on upload: its unzip fails before the manifest is read.",
         "handbook verify notes.txt",
-        "Give the path of a SCORM package zip.",
+        "Give the path of a SCORM package zip; re-export it if the zip is damaged.",
     ),
     Code(
         "PKG002",
         "manifest-not-at-root",
         E,
         "`imsmanifest.xml` is missing from the root of the zip (perhaps inside a folder).",
-        "Moodle and most LMSs refuse the package.",
+        "Moodle, SCORM Cloud and every other LMS look for the manifest at the root only and refuse the package "
+        '("not a valid SCORM package").',
         "course/imsmanifest.xml",
         "Zip the contents of the folder, not the folder itself.",
     ),
     Code(
         "PKG003",
-        "manifest-schema",
+        "manifest-unreadable",
         E,
-        "`imsmanifest.xml` does not validate against the SCORM XSDs, or is not well-formed XML.",
-        "Strict LMSs reject invalid manifests at import.",
-        "<resource> without an `href` for a SCO.",
-        "Fix the element named in the message.",
+        "`imsmanifest.xml` is not well-formed XML, its root is not a SCORM 1.2 or 2004 `<manifest>`, or it uses an "
+        "entity reference (XSD violations are PKG014).",
+        "The LMS's XML parser fails at import, or finds no SCORM manifest in it; entities are not expanded by "
+        "hardened parsers (and an external entity is an XXE attempt).",
+        "</organisations> closing <organizations>",
+        "Fix the XML at the line given; write the text instead of an entity.",
     ),
     Code(
         "PKG004",
         "unresolved-identifierref",
         E,
-        "An `identifierref` names no resource identifier (the XSDs do not check this).",
-        "The LMS cannot launch the item.",
+        "An `identifierref` (of an `<item>` or a `<dependency>`) names no resource, or `<organizations default>` names "
+        "no organization (the XSDs do not check this).",
+        "The LMS cannot launch the item (it has no launch URL), or finds no default organization to build the "
+        "table of contents from; LMSs that resolve dependencies reject the package at import.",
         '<item identifierref="RES-2"> with only RES-1 defined.',
         "Point it at an existing resource.",
     ),
     Code(
         "PKG005",
-        "file-not-listed",
+        "listed-file-missing",
         E,
-        "A file in the zip is not listed in the manifest, or a listed file is missing from the zip.",
-        "LMSs that copy only listed files break the content; missing files break it everywhere.",
-        'images/a.png in the zip but no <file href="images/a.png"/>.',
-        "List every file in its resource, and ship every listed file.",
+        "A resource's launch `href` or a `<file href>` names a file that is not in the zip (the href "
+        "percent-decoded, `xml:base` applied; a name differing only in case is pointed out). A missing external "
+        "metadata file (`adlcp:location`) is a warning. A file of the zip that no `<file>` lists is no finding: "
+        "CAM makes `<file>` optional (0..n) and LMSs unpack the whole zip.",
+        "A missing launch file is a 404 the moment the learner opens the course; a missing listed file is media "
+        "or script the content was built with. A case-only difference works on a Windows server and breaks on "
+        "Linux ones. LMSs do not read external metadata.",
+        '<file href="media/intro.mp4"/> with the zip holding media/Intro.mp4',
+        "Ship every file the manifest names, under exactly the name it uses.",
     ),
     Code(
         "PKG006",
         "wrong-schemaversion",
         E,
-        "`<schema>`/`<schemaversion>` is not exactly `ADL SCORM` with `1.2` or `2004 4th Edition` (or 3rd).",
-        "Moodle treats an unknown version as 1.2 silently.",
+        "`<schemaversion>` is missing or is not a value LMSs recognise for the manifest's namespace: `1.2` for "
+        "SCORM 1.2; `2004 4th Edition`, `2004 3rd Edition`, `CAM 1.3` (2nd edition) or `1.3` for SCORM 2004. "
+        "An error when it makes an LMS pick the other version's API; otherwise a warning. `<schema>` other than "
+        "`ADL SCORM` is a warning.",
+        "Moodle picks the run-time API from the exact text (case and spaces count) and falls back to SCORM 1.2: a "
+        "2004 course with `2004 4th edition` or no schemaversion gets the 1.2 API and never finds API_1484_11; a 1.2 "
+        "course saying `CAM 1.3` gets the 2004 API. A 1.2 manifest with another odd value still gets 1.2. No LMS "
+        "reads `<schema>`.",
         "<schemaversion>2004 4th edition</schemaversion>",
-        "Use the exact string.",
+        "Write the exact string for the package's version.",
     ),
     Code(
         "PKG007",
         "scormtype-case",
         E,
-        "The SCO type attribute has the wrong case for the version: `adlcp:scormtype` in 1.2, `adlcp:scormType` in 2004.",
-        "The XSDs do not catch the wrong case in 2004; LMSs then treat the SCO as an asset.",
+        "The SCO type attribute has the wrong case for the version (`adlcp:scormtype` in 1.2, `adlcp:scormType` in "
+        "2004) or is missing on a resource an item launches (a warning on one no item launches).",
+        "LMSs that read the attribute by its exact name treat the SCO as an asset: it launches, but it gets no "
+        "run-time API session and the learner's progress and completion are never recorded.",
         'adlcp:scormtype="sco" in a 2004 manifest.',
         "Use the case of the package's version.",
     ),
     Code(
         "PKG008",
         "identifier-starts-with-digit",
-        E,
+        W,
         "An identifier starts with a digit or is not a valid `xs:ID`.",
-        "Strict parsers reject the manifest.",
+        "The XSDs reject it, so ADL's test suite and the few LMSs that validate the manifest refuse it; Moodle, "
+        "SCORM Cloud and most LMSs import it, which is why it is a warning. Reported once, not again as PKG014.",
         'identifier="1-intro"',
-        "Start identifiers with a letter.",
+        "Start identifiers with a letter or '_'.",
     ),
     Code(
         "PKG009",
         "unsafe-path",
         E,
-        "A path in the zip or manifest is absolute, contains `..`, or has characters that are not URL-safe.",
-        "It can escape the package folder on the LMS server or fail to load.",
-        '../../etc/passwd or "My File.html"',
-        "Use relative paths with letters, digits, `-`, `_`, `.` and `/`.",
+        "A zip entry name is absolute, contains `..` (zip-slip) or uses `\\` as its folder separator; or an href "
+        "is an absolute path, leaves the package with `..`, or is a remote URL as a SCO's launch.",
+        "A zip-slip entry writes outside the course folder on the LMS server (LMSs refuse the package or are "
+        "attacked by it); backslash names extract on Linux servers as one file named `a\\b.png`, so the content's "
+        "`a/b.png` is a 404; an absolute or `..` href resolves outside the package; a SCO launched from another "
+        "origin cannot reach the LMS's API (cross-origin frames).",
+        '../../etc/passwd, images\\a.png, href="/index.html"',
+        "Use relative paths inside the package, with '/' between folders.",
     ),
     Code(
         "PKG010",
         "missing-control-document",
         W,
         "An XSD named by `xsi:schemaLocation` is not at the zip root.",
-        "ADL's validator requires the control documents; many LMSs tolerate their absence.",
+        "ADL's validator requires the control documents; LMSs never read them, so their absence is tolerated.",
         "imscp_v1p1.xsd missing",
         "Ship the XSDs named in `xsi:schemaLocation` at the root, unmodified.",
     ),
@@ -509,7 +532,8 @@ CODES: tuple[Code, ...] = (
         "duplicate-identifier",
         E,
         "Two elements in the manifest share an identifier.",
-        "Identifiers must be unique for the LMS to address items and resources.",
+        "LMSs key items, resources and the learner's tracking data by identifier: one item's progress overwrites "
+        "the other's, or an identifierref launches the wrong resource.",
         'two <item identifier="ITEM-1">',
         "Make identifiers unique.",
     ),
@@ -533,6 +557,83 @@ CODES: tuple[Code, ...] = (
         "missing from the table of contents.",
         '<resource identifier="SCO-2" adlcp:scormType="sco" href="page2.html"> with no item identifierref="SCO-2".',
         "Add an `<item>` for it in reading order, or drop the resource and its files.",
+    ),
+    Code(
+        "PKG014",
+        "manifest-xsd",
+        W,
+        "`imsmanifest.xml` does not validate against the SCORM XSDs (1.2, 2004 3rd or 4th edition; a `CAM 1.3` "
+        "manifest against the 3rd edition's).",
+        "ADL's conformance test suite and a few strict LMSs reject an invalid manifest; Moodle, SCORM Cloud and "
+        "most LMSs read the elements they know and ignore the rest. What breaks a launch has its own error code.",
+        "<resource> without its required type attribute.",
+        "Fix the element named in the message.",
+    ),
+    Code(
+        "PKG015",
+        "zip-entry-symlink",
+        E,
+        "A zip entry is a symbolic link (Unix mode S_IFLNK in its external attributes).",
+        "Unzipped on the LMS server, it can point anywhere on the server (a file-disclosure attack): LMSs that "
+        "check refuse the package, others extract a link the browser cannot follow or that exposes server files.",
+        "assets -> /etc",
+        "Zip the files themselves (zip without --symlinks).",
+    ),
+    Code(
+        "PKG016",
+        "duplicate-zip-entry",
+        E,
+        "Two entries of the zip have the same name.",
+        "Which copy an LMS's unzip keeps depends on the tool (first or last): the course shows different content "
+        "on different LMSs, and some refuse the zip.",
+        "index.html twice in the zip's directory",
+        "Rebuild the zip from a folder, so each file is in it once.",
+    ),
+    Code(
+        "PKG017",
+        "zip-entry-case-collision",
+        E,
+        "Two zip entries differ only in letter case (`Intro.mp4` and `intro.mp4`).",
+        "On an LMS server with a case-insensitive file system (Windows, macOS) one overwrites the other: the "
+        "content loads the wrong file.",
+        "media/Intro.mp4 and media/intro.mp4",
+        "Give the files distinct names, and reference each with its exact name.",
+    ),
+    Code(
+        "PKG018",
+        "entry-too-large",
+        E,
+        "An entry verify reads (the manifest, a launch page) inflates to more bytes than its zip header declares, "
+        "is damaged, or declares more than verify reads (manifest 64 MiB).",
+        "A header that understates the size is a zip bomb (1 MB inflating to gigabytes): LMSs' unzip fails with a "
+        "CRC or size error, or exhausts the server's disk and memory; a manifest of that size is not parsed by PHP "
+        "LMSs within their memory limit.",
+        "imsmanifest.xml: header says 100 bytes, inflates to 1 GiB",
+        "Rebuild the zip with a standard tool.",
+    ),
+    Code(
+        "PKG019",
+        "launch-loads-missing-file",
+        E,
+        "A launch page (a resource's `href`) loads a file that is not in the zip: a `<script src>`, stylesheet or "
+        "icon `<link href>`, `<img>`, `<audio>`, `<video>`, `<source>`, `<track>`, `<iframe>`, `<embed>` or "
+        "`<object>` with a relative URL. URLs built by script, remote URLs, `data:` and template placeholders are "
+        "not checked.",
+        "The browser gets a 404 as the course opens: a missing player script leaves a blank page, missing media "
+        "does not play. A case-only difference works on Windows servers only.",
+        '<script src="scormdriver/scormdriver.js"> in index.html, the zip without scormdriver/',
+        "Ship the file, or correct the URL in the launch page.",
+    ),
+    Code(
+        "PKG020",
+        "href-not-uri",
+        W,
+        'An href is not an RFC 3986/3987 URI reference: a raw space, a character such as `\\ " < > { } | ^` or a '
+        "`%` that is not a `%XX` escape. (`@`, `( )`, `!`, `+`, `,` and non-ASCII letters are allowed.)",
+        "Browsers encode a raw space and most such characters themselves, so LMSs launch it; a stray `%` or a "
+        "strict LMS's URL parser can break the URL.",
+        '<file href="My File.html"/>',
+        "Percent-encode the character (`My%20File.html`); the file keeps its name in the zip.",
     ),
 )
 

@@ -77,7 +77,8 @@ def entries(draw: st.DrawFn) -> list[tuple[str, str, str | bytes]]:
         kind = draw(st.sampled_from(KINDS))
         content: str | bytes = ""
         if kind == "text":
-            content = draw(svg_text if path.startswith("assets/") else yaml_text if path.endswith(".yaml") else markdown_text)
+            texts = svg_text if path.startswith("assets/") else yaml_text if path.endswith(".yaml") else markdown_text
+            content = draw(texts)
         elif kind == "bytes":
             content = draw(st.binary(max_size=64))
         out.append((path, kind, content))
