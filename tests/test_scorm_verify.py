@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +13,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from pipeline import report
 from pipeline.cli import main
 from pipeline.diagnostics import Diagnostic, Severity
-from pipeline.package.verify import MAX_LAUNCH_PAGE, MAX_PER_CODE, verify
+from pipeline.package.verify import MAX_LAUNCH_PAGE, verify
+from pipeline.report import CAP as MAX_PER_CODE
 from tests import scorm_fixtures as fx
 from tests.scorm_helpers import ROOT, SOURCE, build_packages, need_xsds, rezip
 
@@ -323,13 +324,17 @@ def test_one_bad_identifier_is_one_finding(tmp_path: Path) -> None:
     assert [(d.code, d.severity) for d in verify(path)] == [("PKG008", W)]
 
 
-def test_every_code_is_capped_alike_and_the_rest_counted(tmp_path: Path) -> None:
+def test_every_finding_is_kept_and_the_report_caps_each_code_alike(tmp_path: Path) -> None:
     need_xsds()
     found = verify(fx.many_findings(tmp_path / "many.zip", 100))
     for code in ("PKG005", "PKG008"):
         mine = [d for d in found if d.code == code]
-        assert len(mine) == MAX_PER_CODE + 1 and mine[-1].message == f"… and {100 - MAX_PER_CODE} more {code}"
+        assert len(mine) == 100
+        assert all(d.source_line and d.col > 1 for d in mine)
     assert {d.code for d in found} == {"PKG005", "PKG008"}
+    shown = report.text(found, lambda text, **_style: text)
+    for code in ("PKG005", "PKG008"):
+        assert shown.count(f" {code} [") == MAX_PER_CODE and f"… and {100 - MAX_PER_CODE} more {code} in" in shown
 
 
 @pytest.mark.parametrize("one_line", [False, True])
@@ -339,14 +344,12 @@ def test_20k_findings_give_bounded_output_in_linear_time(tmp_path: Path, one_lin
     path = fx.many_findings(tmp_path / "many.zip", 20_000)
     if one_line:
         path = rezip(path, tmp_path / "one-line.zip", lambda m: m.replace("\n", " "))
-    started = time.perf_counter()
     result = CliRunner().invoke(main, ["verify", str(path)])
-    elapsed = time.perf_counter() - started
     assert result.exit_code == 1
-    assert result.output.count(" PKG005 [") == MAX_PER_CODE + 1 and "… and 19980 more PKG005" in result.output
+    assert result.output.count(" PKG005 [") == MAX_PER_CODE and "… and 19980 more PKG005 in" in result.output
+    assert result.output.splitlines()[-1] == "Found 20000 errors and 20000 warnings in 1 file."
     assert len(result.output) < 40_000
     assert max(len(line) for line in result.output.splitlines()) < 400
-    assert elapsed < 60  # measured ~2 s; a generous bound for a shared machine
 
 
 def test_an_inflating_manifest_is_refused_in_bounded_memory(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import posixpath
 import re
 import stat
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -363,25 +363,3 @@ def _control_documents(root: etree._Element, files: set[str]) -> Iterator[Findin
             yield Finding(
                 root.sourceline or 1, 1, "PKG010", f"{location} (schema of {namespace}) is not at the zip root"
             )
-
-
-def first_per_code(
-    findings: Iterable[Finding], limit: int
-) -> tuple[list[Finding], dict[str, tuple[int, Severity | None]]]:
-    """The first ``limit`` findings of each code, and per code over the limit (how many more, their severity when
-    they share one, else None for the code's default): one pass."""
-    kept: list[Finding] = []
-    counts: dict[str, int] = {}
-    dropped: dict[str, set[Severity | None]] = {}
-    for finding in findings:
-        n = counts.get(finding.code, 0)
-        counts[finding.code] = n + 1
-        if n < limit:
-            kept.append(finding)
-        else:
-            dropped.setdefault(finding.code, set()).add(finding.severity)
-    more = {
-        code: (counts[code] - limit, next(iter(severities)) if len(severities) == 1 else None)
-        for code, severities in dropped.items()
-    }
-    return kept, more

@@ -2,8 +2,7 @@
 
 Severity policy: an error only for what breaks an import or a launch in a real LMS, a warning for a
 spec violation LMSs tolerate, nothing for what the spec allows (docs/scorm.md, pipeline/codes.py).
-Linear in the package: each entry read at most once and with a hard cap, at most ``MAX_PER_CODE``
-findings of each code kept (then one "… and N more"), and source lines only for those kept.
+Linear in the package: each entry read at most once and with a hard cap, each manifest line decoded once.
 """
 
 from __future__ import annotations
@@ -26,9 +25,7 @@ if TYPE_CHECKING:
 MANIFEST = "imsmanifest.xml"
 MAX_MANIFEST = 64 * 1024 * 1024  # real manifests are kB to a few MB; PHP LMSs cannot parse more
 MAX_LAUNCH_PAGE = 8 * 1024 * 1024  # a launch page larger than this is not read for the files it loads
-MAX_PER_CODE = 20
 _CHUNK = 1024 * 1024
-_EXCERPT = 400  # characters of a source line kept around the column (a manifest can be one long line)
 _INDENT = re.compile(r"\s*")
 _QUOTED = re.compile(r"'([^']*)'")
 # <schemaversion> as Moodle reads it (exact text): which run-time API the LMS then gives the content.
@@ -53,7 +50,7 @@ def verify(path: Path) -> list[Diagnostic]:
         ValueError,
     ) as exc:
         reason = str(exc) or type(exc).__name__
-        return [_diag(display, Finding(1, 1, "PKG001", f"not a readable zip archive: {reason}"), "")]
+        return [_diag(display, Finding(1, 1, "PKG001", f"not a readable zip archive: {reason}"), "", {})]
 
 
 def read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> tuple[bytes | None, str]:
@@ -101,26 +98,20 @@ def _verify(display: str, archive: zipfile.ZipFile) -> list[Diagnostic]:
 
 
 def _diagnostics(display: str, findings: list[Finding], lines: list[bytes]) -> list[Diagnostic]:
-    """Capped per code first, so that each kept line is decoded once and never once per finding; then one
-    "… and N more PKGxxx" per capped code, placed after the last one shown."""
-    from pipeline.codes import REGISTRY
-
-    kept, more = semantics.first_per_code(findings, MAX_PER_CODE)
+    """Every finding as a diagnostic with its column and source line. Linear however long a line is: each
+    line is decoded once and shared by its findings (the report windows it), and the text a finding points
+    at is searched for from where the previous finding on that line was found (findings come in document
+    order)."""
     decoded: dict[int, str] = {}
+    cursor: dict[int, int] = {}
     out = []
-    last: dict[str, Diagnostic] = {}
-    for f in kept:
+    for f in findings:
         line = ""
         if not f.whole_zip and 0 < f.line <= len(lines):
             if f.line not in decoded:
                 decoded[f.line] = lines[f.line - 1].decode("utf-8", "replace").rstrip("\r")
             line = decoded[f.line]
-        last[f.code] = _diag(display, f, line)
-        out.append(last[f.code])
-    for code, (count, severity) in more.items():
-        at = last[code]
-        message = f"… and {count} more {code}"
-        out.append(Diagnostic(display, at.line, at.col, code, severity or REGISTRY[code].severity, message, at.hint))
+        out.append(_diag(display, f, line, cursor))
     return out
 
 
@@ -287,7 +278,7 @@ def _launch_loads(
     return findings
 
 
-def _diag(display: str, finding: Finding, raw: str) -> Diagnostic:
+def _diag(display: str, finding: Finding, raw: str, cursor: dict[int, int]) -> Diagnostic:
     from pipeline.codes import REGISTRY
 
     code = REGISTRY[finding.code]
@@ -295,9 +286,15 @@ def _diag(display: str, finding: Finding, raw: str) -> Diagnostic:
     indent = _INDENT.match(raw).end() if raw else 0  # type: ignore[union-attr]
     if indent < len(raw):
         if col == 1:  # lxml knows lines only: point at the text concerned
-            found = raw.find(finding.needle) if finding.needle else -1
+            found = -1
+            if finding.needle:
+                found = raw.find(finding.needle, cursor.get(finding.line, 0))
+                if found < 0:
+                    found = raw.find(finding.needle)
+            if found >= 0:
+                cursor[finding.line] = found
             col = found + 1 if found >= 0 else indent + 1
-        source_line = _excerpt(raw, col)
+        source_line = raw
     return Diagnostic(
         display,
         finding.line,
@@ -308,10 +305,3 @@ def _diag(display: str, finding: Finding, raw: str) -> Diagnostic:
         code.fix,
         source_line,
     )
-
-
-def _excerpt(line: str, col: int) -> str:
-    """The source line, its end cut beyond the column (a minified manifest is one line of megabytes).
-
-    The start is kept so that the report's caret stays at ``col``; the report windows it for display."""
-    return line if len(line) <= col + _EXCERPT else line[: col + _EXCERPT] + "…"
