@@ -15,6 +15,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from pipeline.gcpause import collector_paused
 from pipeline.load import RawPage
 from pipeline.model import Citation, Heading, Page
 from pipeline.sourcepos import (
@@ -170,9 +171,10 @@ def inline_text(token: Token) -> str:
 def parse(raw: RawPage, page_id: str, meta: dict[str, Any]) -> Page:
     """Parse one page body into tokens and collect its headings, citations and suppressions."""
     env: dict[str, Any] = {}
-    tokens = markdown().parse(raw.body, env)
-    headings = _anchor_headings(tokens, raw.body_line)
-    citations = _citations(tokens, raw)
+    with collector_paused():  # a large page is a million tokens that the collector would walk again and again
+        tokens = markdown().parse(raw.body, env)
+        headings = _anchor_headings(tokens, raw.body_line)
+        citations = _citations(tokens, raw)
     return Page(
         page_id,
         raw.source,

@@ -14,8 +14,12 @@ from pipeline.diagnostics import Diagnostic, Severity
 
 try:  # the C composer is several times faster; both give the same marks
     from yaml import CSafeLoader as _Loader
+
+    _LIBYAML = True
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+    _LIBYAML = False
 
 # Tags the YAML core schema resolves by itself; anything else was written explicitly.
 _CORE = "tag:yaml.org,2002:"
@@ -83,7 +87,11 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
     try:
         # a raw forbidden character is FM009 of the file read (pipeline/load.py), not a YAML syntax
         # error at 1:1; only the values YAML escapes produce are left for the builder to find
-        node = yaml.compose(replace_forbidden(text), Loader=_Loader)
+        readable = replace_forbidden(text)
+        deep = _too_deep(readable, marks)
+        if deep is not None:
+            return None, [diag(deep.code, deep.message, deep.line, deep.col, deep.hint)]
+        node = yaml.compose(readable, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = marks(mark) if mark else (1, 1)
@@ -111,6 +119,44 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
     except _Fault as f:
         return None, [*builder.diagnostics(diag), diag(f.code, f.message, f.line, f.col, f.hint)]
     return doc, list(builder.diagnostics(diag))
+
+
+def _depth_fault(line: int, col: int) -> _Fault:
+    return _Fault("FM008", f"YAML nesting deeper than {MAX_DEPTH} levels", line, col, "flatten the structure")
+
+
+def _too_deep(text: str, marks: _Marks) -> _Fault | None:
+    """FM008 at the first node written deeper than ``MAX_DEPTH``, found in the parser's events before
+    anything is composed, so our limit holds whatever the parser's own. libyaml refuses more than 1,000
+    levels with a syntax error, and in flow style it meets that error while scanning ahead, before it
+    has given the events of level ``MAX_DEPTH``: then the pure-Python parser, which has no limit, says
+    whether our limit was passed first. Depth reached through aliases is checked while building."""
+    try:
+        return _first_too_deep(yaml.parse(text, Loader=_Loader), marks)
+    except yaml.YAMLError as exc:
+        if not _LIBYAML:
+            raise
+        try:
+            fault = _first_too_deep(yaml.parse(text, Loader=yaml.SafeLoader), marks)
+        except yaml.YAMLError:
+            fault = None  # a syntax error before any node too deep: the C parser's report stands
+        if fault is None:
+            raise exc from None
+        return fault
+
+
+def _first_too_deep(events: Iterator[yaml.Event], marks: _Marks) -> _Fault | None:
+    """Depth as in ``_Builder.build``: the root node is at 0, a collection's keys and items one deeper."""
+    depth = 0  # collections open around the next node
+    for event in events:
+        if isinstance(event, yaml.NodeEvent):  # scalar, alias, sequence or mapping start: a node
+            if depth > MAX_DEPTH:
+                return _depth_fault(*marks(event.start_mark))
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
 
 
 class _Builder:
@@ -157,8 +203,8 @@ class _Builder:
                 *written,
                 "write the values out instead of repeating aliases",
             )
-        if depth > MAX_DEPTH:
-            raise _Fault("FM008", f"YAML nesting deeper than {MAX_DEPTH} levels", line, col, "flatten the structure")
+        if depth > MAX_DEPTH:  # through aliases (written nesting is refused by _too_deep before composing)
+            raise _depth_fault(line, col)
         if node.tag not in _PLAIN_TAGS:
             raise _Fault(
                 "FM006",

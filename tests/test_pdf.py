@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import http.server
+import io
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, PdfObject
+from pypdf.generic import ArrayObject, DictionaryObject, PdfObject, StreamObject
 
 from bench.generate import generate
 from pipeline.build import build, check
@@ -21,8 +27,11 @@ from pipeline.model import Book
 from pipeline.render import pdf as pdf_mod
 from pipeline.render.pdf_chunks import plan
 from pipeline.render.pdf_document import print_book
+from pipeline.render.pdf_fonts import font_files
+from pipeline.render.pdf_subset import installed
 from pipeline.render.pdf_weasy import Task, refusal, write
-from tests.conftest import SOURCE
+from tests.conftest import ROOT, SOURCE
+from tests.pdf_child import harfbuzz_subset_loaded
 from tests.seed import missing_units
 from tests.test_labels import localized_copy
 
@@ -39,7 +48,7 @@ def one_based(index: int | None) -> int:
     return index + 1
 
 
-def dictionary(obj: PdfObject) -> DictionaryObject:
+def dictionary(obj: PdfObject | None) -> DictionaryObject:
     """A PDF dictionary value (pypdf types every value read from a dictionary as the loose PdfObject)."""
     assert isinstance(obj, DictionaryObject), obj
     return obj
@@ -69,6 +78,21 @@ def document_text(reader: PdfReader) -> str:
     """Body text of every page; list bullets dropped, a line broken after a hyphen or slash joined."""
     text = "\n".join(body_text(page) for page in reader.pages).replace("•", " ")
     return re.sub(r"([-/])[ \t]*\n\s*", r"\1", text)
+
+
+def embedded_fonts(reader: PdfReader) -> dict[str, bytes]:
+    """The embedded font program of every font the pages use, by /BaseFont."""
+    found = {}
+    for page in reader.pages:
+        for font in (dictionary(page["/Resources"]).get("/Font") or {}).values():
+            font = dictionary(font.get_object())
+            descendants = font["/DescendantFonts"].get_object()
+            assert isinstance(descendants, ArrayObject)
+            descriptor = dictionary(dictionary(descendants[0].get_object())["/FontDescriptor"].get_object())
+            program = (descriptor.get("/FontFile2") or descriptor["/FontFile3"]).get_object()
+            assert isinstance(program, StreamObject)
+            found[str(font["/BaseFont"])] = program.get_data()
+    return found
 
 
 def outline_of(reader: PdfReader, items: list[Any] | None = None) -> Outline:
@@ -252,10 +276,51 @@ def test_tagged_by_default(sample: tuple[Book, Path]) -> None:
     assert "/StructTreeRoot" in root
 
 
-def test_two_builds_are_byte_identical(sample: tuple[Book, Path], tmp_path: Path) -> None:
-    again = build(Config(source=SOURCE, out=tmp_path, formats=("pdf",)))  # its own, empty cache
-    assert again.ok
-    assert (tmp_path / "pdf" / sample[1].name).read_bytes() == sample[1].read_bytes()
+@pytest.fixture(scope="module")
+def fonttools_builds(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[bytes, bool]]:
+    """The sample's PDF built twice at once in fresh processes with different PYTHONHASHSEEDs, each as on a
+    machine without libharfbuzz-subset: (PDF bytes, whether WeasyPrint loaded libharfbuzz-subset)."""
+    children = []
+    for seed in ("1", "2"):
+        out = tmp_path_factory.mktemp(f"pdf-seed{seed}")
+        command = [sys.executable, "-m", "tests.pdf_child", str(out), "--hide-harfbuzz-subset"]
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        children.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True))
+    builds = []
+    for child in children:
+        output, _ = child.communicate(timeout=600)
+        assert child.returncode == 0, output
+        report = json.loads(output.splitlines()[-1])
+        builds.append((Path(report["pdf"]).read_bytes(), bool(report["harfbuzz_subset"])))
+    return builds
+
+
+def test_two_builds_are_byte_identical(fonttools_builds: list[tuple[bytes, bool]]) -> None:
+    """Other processes, other hash seeds, other seconds on the clock: the same bytes, without HarfBuzz."""
+    (first, first_hb), (second, second_hb) = fonttools_builds
+    assert not first_hb and not second_hb  # WeasyPrint alone would have subset with fontTools
+    assert first.startswith(b"%PDF-")
+    assert first == second
+
+
+def test_the_pdf_is_the_same_with_or_without_harfbuzz_subset(
+    sample: tuple[Book, Path], fonttools_builds: list[tuple[bytes, bool]]
+) -> None:
+    """WeasyPrint alone subsets with HarfBuzz when libharfbuzz-subset is installed: not ours, so no difference."""
+    assert harfbuzz_subset_loaded(), "libharfbuzz-subset is not installed: apt-get install libharfbuzz-subset0"
+    assert sample[1].read_bytes() == fonttools_builds[0][0]
+
+
+def test_fonts_are_subset_by_fonttools_keeping_their_own_timestamp(sample: tuple[Book, Path]) -> None:
+    """Our subsetter ran, and the clock is not in the font: 'head' is the source's, layout tables are gone."""
+    assert installed()  # the sample was rendered in this process, by WeasyPrint with our Font.subset
+    originals = {TTFont(path)["head"].modified for path in font_files()}
+    streams = embedded_fonts(PdfReader(sample[1]))
+    assert len(streams) >= 4  # serif, sans, bold, italic at least
+    for name, data in streams.items():
+        font = TTFont(io.BytesIO(data))
+        assert font["head"].modified in originals, name
+        assert not {"GPOS", "GSUB", "BASE"} & set(font.keys()), name
 
 
 def test_unchanged_inputs_reuse_the_cached_pdf_without_weasyprint(

@@ -14,6 +14,7 @@ from markdown_it.token import Token
 
 from pipeline.codes import default_severity
 from pipeline.diagnostics import Diagnostic
+from pipeline.gcpause import collector_paused
 from pipeline.model import Book, Page
 
 Suppressions = tuple[tuple[frozenset[str], int, int], ...]
@@ -117,7 +118,8 @@ def check_page(page: Page, ctx: Context) -> tuple[list[Diagnostic], PageFacts]:
     """Every page-local finding (suppressions applied) and the page's facts."""
     from pipeline.checks import links, tables
 
-    found = [d for check in page_checks() for d in check(page, ctx)]
+    with collector_paused():  # the checks walk the page's tokens, making many small objects on the way
+        found = [d for check in page_checks() for d in check(page, ctx)]
     facts = PageFacts(
         page.id,
         page.source.display,

@@ -14,6 +14,8 @@ import pytest
 
 from tests.browser.browser_helpers import AXE, ROOT, guard_requests, serious_violations
 
+pytestmark = pytest.mark.browser
+
 PAGE = "skill-progression-map"
 PHRASE = "AI-assisted development without skill progression caused refactoring to drop"
 STORAGE = "handbook:skill-progression-map:assessment:"

@@ -11,6 +11,8 @@ import pytest
 from tests.browser.browser_helpers import AXE, need_browser, serious_violations, serve_folder
 from tests.test_labels import localized_copy
 
+pytestmark = pytest.mark.browser
+
 PAGE = "skill-progression-map"
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
 

@@ -1,0 +1,58 @@
+"""Build the sample's PDF in a fresh process, optionally as on a machine without libharfbuzz-subset.
+
+``python -m tests.pdf_child OUT [--hide-harfbuzz-subset]`` builds into OUT (its own, empty cache) and
+prints one JSON line: the PDF's path and whether WeasyPrint loaded libharfbuzz-subset. Hiding makes
+WeasyPrint's ``dlopen`` of the library fail, exactly as where the Debian package is not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+HIDDEN = "harfbuzz-subset"
+
+
+def hide_harfbuzz_subset() -> None:
+    """Every later ``dlopen`` of libharfbuzz-subset fails (call before WeasyPrint is imported)."""
+    import cffi  # type: ignore[import-untyped]
+
+    real = cffi.FFI.dlopen
+
+    def dlopen(self: Any, name: Any, flags: int = 0) -> Any:
+        if HIDDEN in str(name):
+            raise OSError(f"{name}: hidden by tests.pdf_child")
+        return real(self, name, flags)
+
+    cffi.FFI.dlopen = dlopen
+
+
+def harfbuzz_subset_loaded() -> bool:
+    """Whether WeasyPrint (in this process) found libharfbuzz-subset, so would subset with HarfBuzz."""
+    from weasyprint.text import ffi
+
+    return ffi.harfbuzz_subset is not None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--hide-harfbuzz-subset", action="store_true")
+    args = parser.parse_args()
+    if args.hide_harfbuzz_subset:
+        hide_harfbuzz_subset()
+
+    from pipeline.build import build
+    from pipeline.config import Config
+    from tests.conftest import SOURCE
+
+    result = build(Config(source=SOURCE, out=args.out, formats=("pdf",), jobs=1))
+    assert result.ok and result.book is not None
+    pdf = args.out / "pdf" / f"{result.book.manifest.id}.pdf"
+    print(json.dumps({"pdf": str(pdf), "harfbuzz_subset": harfbuzz_subset_loaded()}))
+
+
+if __name__ == "__main__":
+    main()
