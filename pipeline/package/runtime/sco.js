@@ -12,20 +12,21 @@
 (function () {
   "use strict";
 
+  /* No cmi.score.*: a score is what an LMS puts in its gradebook and compares with a mastery score,
+     and nothing here is scored. Reading progress goes to cmi.progress_measure (2004) and to the
+     completion status only. */
   var MODELS = {
     "1.2": {
       api: "API", init: "LMSInitialize", get: "LMSGetValue", set: "LMSSetValue", commit: "LMSCommit",
       finish: "LMSFinish", status: "cmi.core.lesson_status", location: "cmi.core.lesson_location",
       entry: "cmi.core.entry", mode: "cmi.core.lesson_mode", exit: "cmi.core.exit",
-      time: "cmi.core.session_time", raw: "cmi.core.score.raw", min: "cmi.core.score.min",
-      max: "cmi.core.score.max", exitDone: "" // 1.2 has no "normal": the empty value is a normal exit
+      time: "cmi.core.session_time", exitDone: "" // 1.2 has no "normal": the empty value is a normal exit
     },
     "2004": {
       api: "API_1484_11", init: "Initialize", get: "GetValue", set: "SetValue", commit: "Commit",
       finish: "Terminate", status: "cmi.completion_status", location: "cmi.location", entry: "cmi.entry",
-      mode: "cmi.mode", exit: "cmi.exit", time: "cmi.session_time", raw: "cmi.score.raw",
-      min: "cmi.score.min", max: "cmi.score.max", scaled: "cmi.score.scaled",
-      progress: "cmi.progress_measure", exitDone: "normal"
+      mode: "cmi.mode", exit: "cmi.exit", time: "cmi.session_time", progress: "cmi.progress_measure",
+      exitDone: "normal"
     }
   };
   var SUSPEND_BUDGET = 4000; // 1.2 caps cmi.suspend_data at 4,096 characters
@@ -49,7 +50,7 @@
   var viewedCount = 0;
 
   var api = null, finished = false, readOnly = false, startedAt = 0;
-  var status = "", bestScore = 0, values = {}, commitTimer = 0, dirty = false;
+  var status = "", values = {}, commitTimer = 0, dirty = false;
 
   function search(win) {
     for (var hops = 0; win && hops < 500; hops++) {
@@ -135,18 +136,12 @@
     return viewedCount >= total;
   }
 
-  /* Score, then progress, then status: some LMSs derive status from the score they already have. */
+  /* Progress, then status. */
   function report(finishedReading) {
     if (readOnly || !api) {
       return;
     }
-    var percent = total ? Math.floor((100 * viewedCount) / total) : 100;
-    bestScore = Math.max(bestScore, percent); // never lower a score the LMS already holds
-    set(model.min, "0");
-    set(model.max, "100");
-    set(model.raw, String(bestScore));
-    if (model.scaled) {
-      set(model.scaled, String(bestScore / 100));
+    if (model.progress) {
       set(model.progress, String(total ? Math.min(1, viewedCount / total) : 1));
     }
     if (!isDone() && (finishedReading || complete())) {
@@ -345,7 +340,6 @@
     startedAt = new Date().getTime();
     readOnly = get(model.mode) === "review"; // review: look, never overwrite
     status = get(model.status);
-    bestScore = Math.min(100, Math.max(0, parseFloat(get(model.raw)) || 0));
     var entry = get(model.entry), location = get(model.location);
     restore(get("cmi.suspend_data"));
     if (!isDone() && (status !== "incomplete" || complete())) {
