@@ -19,14 +19,13 @@
     "1.2": {
       api: "API", init: "LMSInitialize", get: "LMSGetValue", set: "LMSSetValue", commit: "LMSCommit",
       finish: "LMSFinish", status: "cmi.core.lesson_status", location: "cmi.core.lesson_location",
-      entry: "cmi.core.entry", mode: "cmi.core.lesson_mode", exit: "cmi.core.exit",
+      mode: "cmi.core.lesson_mode", exit: "cmi.core.exit",
       time: "cmi.core.session_time", exitDone: "" // 1.2 has no "normal": the empty value is a normal exit
     },
     "2004": {
       api: "API_1484_11", init: "Initialize", get: "GetValue", set: "SetValue", commit: "Commit",
-      finish: "Terminate", status: "cmi.completion_status", location: "cmi.location", entry: "cmi.entry",
-      mode: "cmi.mode", exit: "cmi.exit", time: "cmi.session_time", progress: "cmi.progress_measure",
-      exitDone: "normal"
+      finish: "Terminate", status: "cmi.completion_status", location: "cmi.location", mode: "cmi.mode",
+      exit: "cmi.exit", time: "cmi.session_time", progress: "cmi.progress_measure", exitDone: "normal"
     }
   };
   var SUSPEND_BUDGET = 4000; // 1.2 caps cmi.suspend_data at 4,096 characters
@@ -55,7 +54,9 @@
   function search(win) {
     for (var hops = 0; win && hops < 500; hops++) {
       try {
-        if (win[model.api]) {
+        // An object without this version's functions is not this version's API: wagtail-lms, for
+        // one, sets API_1484_11 to its 1.2 object (LMSInitialize…, no Initialize).
+        if (win[model.api] && typeof win[model.api][model.init] === "function") {
           return win[model.api];
         }
       } catch (e) { /* a frame of another origin: keep climbing */ }
@@ -136,7 +137,7 @@
     return viewedCount >= total;
   }
 
-  /* Progress, then status. */
+  /* Progress, exit and state, then the status. */
   function report(finishedReading) {
     if (readOnly || !api) {
       return;
@@ -144,18 +145,23 @@
     if (model.progress) {
       set(model.progress, String(total ? Math.min(1, viewedCount / total) : 1));
     }
+    var next = "";
     if (!isDone() && (finishedReading || complete())) {
-      status = "completed";
-      set(model.status, status);
+      next = "completed";
     } else if (!isDone() && status !== "incomplete") {
-      status = "incomplete";
-      set(model.status, status);
+      next = "incomplete";
     }
+    status = next || status;
     // The exit value is kept current, not only set at the end: the last save before the page
     // goes away may be blocked, and an unfinished attempt without "suspend" may be wiped.
     set(model.exit, isDone() ? model.exitDone : "suspend");
     var state = FORMAT + config.hash + codec.encode(bits, SUSPEND_BUDGET - 1 - config.hash.length);
     set("cmi.suspend_data", state);
+    // The status last: an LMS that stores each SetValue by rewriting its whole attempt row from
+    // concurrent requests (wagtail-lms) keeps the value of the last request it handles.
+    if (next) {
+      set(model.status, next);
+    }
     changed();
   }
 
@@ -246,8 +252,11 @@
 
   /* One interaction: 1.2 `choice` answered with the level's letter (a, b, c…: the 1.2 format
      for choice responses), 2004 `likert` answered with the level id. */
+  var interactions = 0; // the next index: an LMS without _count (wagtail-lms) would have us overwrite n = 0
+
   function interaction(id, level, text, levels) {
-    var count = parseInt(call("get", "cmi.interactions._count"), 10) || 0;
+    var count = Math.max(interactions, parseInt(call("get", "cmi.interactions._count"), 10) || 0);
+    interactions = count + 1;
     var prefix = "cmi.interactions." + count + ".";
     set(prefix + "id", id);
     if (config.version === "1.2") {
@@ -340,14 +349,16 @@
     startedAt = new Date().getTime();
     readOnly = get(model.mode) === "review"; // review: look, never overwrite
     status = get(model.status);
-    var entry = get(model.entry), location = get(model.location);
+    var location = get(model.location);
     restore(get("cmi.suspend_data"));
     if (!isDone() && (status !== "incomplete" || complete())) {
       report(false); // first launch: incomplete (or completed, if everything was already read)
     }
     set(model.exit, isDone() ? model.exitDone : "suspend");
     changed();
-    target = entry === "resume" || (entry === "" && location) ? parseBookmark(location) : null;
+    // Resume wherever the LMS hands back a bookmark, whatever cmi.entry says: a new attempt comes with
+    // an empty location, and LMSs send "resume", nothing, or (wagtail-lms) always "ab-initio".
+    target = location ? parseBookmark(location) : null;
     open(target ? target.doc : config.start);
   }
 
