@@ -61,9 +61,3 @@ def package_info(book: Book) -> PackageInfo:
 def lom12_time(minutes: int) -> str:
     """LOM 1.2 datetime for a duration, as ADL's 1.2 examples write it: HH:MM:SS."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
-
-
-def iso_duration(minutes: int) -> str:
-    """ISO 8601 duration (LOM 2004 ``duration``), e.g. PT1H20M."""
-    hours, rest = divmod(minutes, 60)
-    return "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")

@@ -1,4 +1,10 @@
-"""imsmanifest.xml for SCORM 1.2 and SCORM 2004 4th edition, written as deterministic text."""
+"""imsmanifest.xml for SCORM 1.2 and SCORM 2004 4th edition, written as deterministic text.
+
+Metadata: SCORM 1.2 manifests carry inline IMS MD 1.2.1 records (its control document,
+imsmd_rootv1p2p1.xsd, ships with the other 1.2 XSDs). SCORM 2004 manifests carry none: an inline
+IEEE LOM record needs the LOM schema (lom.xsd and its folders) in the package, which no registry
+package provides, and without it ADL's validator rejects the package (docs/scorm.md, "Metadata").
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,8 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.package.controls import IMSMD12, SCORM12, XSI, Version
-from pipeline.package.info import PackageInfo, iso_duration, lom12_time
+from pipeline.package.info import PackageInfo, lom12_time
 
-LOM2004 = "http://ltsc.ieee.org/xsd/LOM"
 _NAMESPACES = {
     "1.2": (("adlcp", SCORM12.adlcp), ("imsmd", IMSMD12)),
     "2004": (
@@ -55,7 +60,7 @@ def write(info: PackageInfo, version: Version, items: Sequence[Item], resources:
         "  <metadata>",
         "    <schema>ADL SCORM</schema>",
         f"    <schemaversion>{version.schemaversion}</schemaversion>",
-        *(_lom12(info) if version.key == "1.2" else _lom2004(info)),
+        *(_lom12(info) if version.key == "1.2" else ()),
         "  </metadata>",
         f"  <organizations default={quoteattr(info.organization_id)}>",
         f"    <organization identifier={quoteattr(info.organization_id)}>",
@@ -93,8 +98,8 @@ def _item(item: Item, version: Version, language: str) -> list[str]:
         ' isvisible="true">',
         f"        <title>{escape(clip(item.title, 200))}</title>",
     ]
-    if item.minutes:  # after <title>, before the sequencing: the order both CP schemas require
-        lines += _item_lom12(item, language) if version.key == "1.2" else _item_lom2004(item, language)
+    if item.minutes and version.key == "1.2":  # after <title>, before anything else: the CP schema's order
+        lines += _item_lom12(item, language)
     if version.key == "2004":  # the content reports completion itself: the LMS must not assume it on exit
         lines += [
             "        <imsss:sequencing>",
@@ -134,22 +139,6 @@ def _item_lom12(item: Item, language: str) -> list[str]:
     ]
 
 
-def _item_lom2004(item: Item, language: str) -> list[str]:
-    """An item's inline IEEE LOM record: its title and typical learning time."""
-    return [
-        "        <metadata>",
-        f"          <lom xmlns={quoteattr(LOM2004)}>",
-        "            <general>",
-        f"              <title><string language={quoteattr(language)}>{escape(item.title)}</string></title>",
-        "            </general>",
-        "            <educational>",
-        f"              <typicalLearningTime><duration>{iso_duration(item.minutes)}</duration></typicalLearningTime>",
-        "            </educational>",
-        "          </lom>",
-        "        </metadata>",
-    ]
-
-
 def _lom12(info: PackageInfo) -> list[str]:
     lang = quoteattr(info.language)
 
@@ -181,34 +170,3 @@ def _lom12(info: PackageInfo) -> list[str]:
             "      </imsmd:educational>",
         ]
     return [*lines, "    </imsmd:lom>"]
-
-
-def _lom2004(info: PackageInfo) -> list[str]:
-    lang = quoteattr(info.language)
-
-    def text(tag: str, value: str, indent: str) -> str:
-        return f"{indent}<{tag}><string language={lang}>{escape(value)}</string></{tag}>"
-
-    general = [
-        f"        <identifier><catalog>handbook</catalog><entry>{escape(info.id)}</entry></identifier>",
-        text("title", info.title, "        "),
-        f"        <language>{escape(info.language)}</language>",
-    ]
-    general += [text("description", info.description, "        ")] if info.description else []
-    general += [text("keyword", word, "        ") for word in info.keywords]
-    lines = [
-        f"    <lom xmlns={quoteattr(LOM2004)}>",
-        "      <general>",
-        *general,
-        "      </general>",
-        "      <lifeCycle>",
-        text("version", info.version, "        "),
-        "      </lifeCycle>",
-    ]
-    if info.minutes:
-        lines += [
-            "      <educational>",
-            f"        <typicalLearningTime><duration>{iso_duration(info.minutes)}</duration></typicalLearningTime>",
-            "      </educational>",
-        ]
-    return [*lines, "    </lom>"]

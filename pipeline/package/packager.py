@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.config import Config
@@ -80,8 +81,13 @@ def build_package(
     _add(files, layout.launch)
     controls = {name: path.read_bytes() for name, path in control_documents(version).items()}
     schemas = Resource(xml_id("RES", info.id, "schemas"), tuple(sorted(controls)), sco=False)
+    # Every SCO depends on the control documents' asset: a resource that no item or dependency
+    # references draws ADL's dangling-resource warning, and unlisted files other checkers' warnings.
+    resources = tuple(
+        replace(r, dependencies=(*r.dependencies, schemas.identifier)) if r.sco else r for r in layout.resources
+    )
     _add(files, controls)
-    _add(files, {MANIFEST: write(info, version, layout.items, (*layout.resources, schemas)).encode()})
+    _add(files, {MANIFEST: write(info, version, layout.items, (*resources, schemas)).encode()})
     digests = {name: site.digests.get(name) or hashlib.sha256(data).hexdigest() for name, data in files.items()}
     return _cached_zip(files, digests, info.date, dest / file_name(info.id, version), cache / FOLDER)
 

@@ -22,7 +22,7 @@ NAMES = {
         "location": "cmi.core.lesson_location",
         "exit": "cmi.core.exit",
         "time": "cmi.core.session_time",
-        "score": "cmi.core.score.raw",
+        "score": "cmi.core.score.",
         "entry": "cmi.core.entry",
         "mode": "cmi.core.lesson_mode",
         "done_exit": "",
@@ -36,7 +36,7 @@ NAMES = {
         "location": "cmi.location",
         "exit": "cmi.exit",
         "time": "cmi.session_time",
-        "score": "cmi.score.raw",
+        "score": "cmi.score.",
         "entry": "cmi.entry",
         "mode": "cmi.mode",
         "done_exit": "normal",
@@ -163,6 +163,15 @@ def assert_protocol(learner: Learner) -> None:
         assert len(value) <= 4096  # cmi.suspend_data is CMIString4096 in 1.2; scorm-again allows 64000
 
 
+def assert_no_score(learner: Learner) -> None:
+    """No cmi.score.* was set, and the LMS holds no score: an LMS gradebook would show it as a grade."""
+    prefix = learner.names["score"]
+    calls = learner.calls()
+    assert not [c["args"] for c in calls if c["method"] == learner.names["set"] and c["args"][0].startswith(prefix)]
+    cmi = learner.cmi()
+    assert cmi.get(prefix + "raw", "") in ("", None), cmi.get(prefix + "raw")
+
+
 @pytest.mark.parametrize("learner", VERSIONS, indirect=True)
 def test_read_everything_completes(learner: Learner) -> None:
     learner.launch()
@@ -180,12 +189,15 @@ def test_read_everything_completes(learner: Learner) -> None:
     calls = learner.calls()
     sets = [(c["args"][0], c["args"][1]) for c in calls if c["method"] == names["set"]]
     assert learner.sets(names["status"]) == ["incomplete", "completed"]
-    done = sets.index((names["status"], "completed"))
-    assert (names["score"], "100") in sets[:done]  # the score goes before the status
+    assert_no_score(learner)  # reading is not a grade: nothing is scored
     assert learner.sets(names["exit"]) == ["suspend", names["done_exit"]]
     assert TIME[learner.version].match(learner.sets(names["time"])[-1])
     if learner.version == "2004":
-        assert learner.sets("cmi.progress_measure")[-1] == "1"
+        done = sets.index((names["status"], "completed"))
+        progress = [float(value) for name, value in sets[:done] if name == "cmi.progress_measure"]
+        assert progress[-1] == 1  # progress before the status
+        assert progress == sorted(progress) and progress[0] == 0 and len(set(progress)) > 2  # section by section
+        assert learner.cmi()["cmi.progress_measure"] in ("1", 1)
     # the last change was committed before finishing, and the LMS holds it
     assert calls[-2]["method"] == names["commit"]
     cmi = learner.cmi()

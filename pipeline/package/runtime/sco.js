@@ -12,20 +12,20 @@
 (function () {
   "use strict";
 
+  /* No cmi.score.*: a score is what an LMS puts in its gradebook and compares with a mastery score,
+     and nothing here is scored. Reading progress goes to cmi.progress_measure (2004) and to the
+     completion status only. */
   var MODELS = {
     "1.2": {
       api: "API", init: "LMSInitialize", get: "LMSGetValue", set: "LMSSetValue", commit: "LMSCommit",
       finish: "LMSFinish", status: "cmi.core.lesson_status", location: "cmi.core.lesson_location",
-      entry: "cmi.core.entry", mode: "cmi.core.lesson_mode", exit: "cmi.core.exit",
-      time: "cmi.core.session_time", raw: "cmi.core.score.raw", min: "cmi.core.score.min",
-      max: "cmi.core.score.max", exitDone: "" // 1.2 has no "normal": the empty value is a normal exit
+      mode: "cmi.core.lesson_mode", exit: "cmi.core.exit",
+      time: "cmi.core.session_time", exitDone: "" // 1.2 has no "normal": the empty value is a normal exit
     },
     "2004": {
       api: "API_1484_11", init: "Initialize", get: "GetValue", set: "SetValue", commit: "Commit",
-      finish: "Terminate", status: "cmi.completion_status", location: "cmi.location", entry: "cmi.entry",
-      mode: "cmi.mode", exit: "cmi.exit", time: "cmi.session_time", raw: "cmi.score.raw",
-      min: "cmi.score.min", max: "cmi.score.max", scaled: "cmi.score.scaled",
-      progress: "cmi.progress_measure", exitDone: "normal"
+      finish: "Terminate", status: "cmi.completion_status", location: "cmi.location", mode: "cmi.mode",
+      exit: "cmi.exit", time: "cmi.session_time", progress: "cmi.progress_measure", exitDone: "normal"
     }
   };
   var SUSPEND_BUDGET = 4000; // 1.2 caps cmi.suspend_data at 4,096 characters
@@ -49,12 +49,14 @@
   var viewedCount = 0;
 
   var api = null, finished = false, readOnly = false, startedAt = 0;
-  var status = "", bestScore = 0, values = {}, commitTimer = 0, dirty = false;
+  var status = "", values = {}, commitTimer = 0, dirty = false;
 
   function search(win) {
     for (var hops = 0; win && hops < 500; hops++) {
       try {
-        if (win[model.api]) {
+        // An object without this version's functions is not this version's API: wagtail-lms, for
+        // one, sets API_1484_11 to its 1.2 object (LMSInitialize…, no Initialize).
+        if (win[model.api] && typeof win[model.api][model.init] === "function") {
           return win[model.api];
         }
       } catch (e) { /* a frame of another origin: keep climbing */ }
@@ -135,32 +137,31 @@
     return viewedCount >= total;
   }
 
-  /* Score, then progress, then status: some LMSs derive status from the score they already have. */
+  /* Progress, exit and state, then the status. */
   function report(finishedReading) {
     if (readOnly || !api) {
       return;
     }
-    var percent = total ? Math.floor((100 * viewedCount) / total) : 100;
-    bestScore = Math.max(bestScore, percent); // never lower a score the LMS already holds
-    set(model.min, "0");
-    set(model.max, "100");
-    set(model.raw, String(bestScore));
-    if (model.scaled) {
-      set(model.scaled, String(bestScore / 100));
+    if (model.progress) {
       set(model.progress, String(total ? Math.min(1, viewedCount / total) : 1));
     }
+    var next = "";
     if (!isDone() && (finishedReading || complete())) {
-      status = "completed";
-      set(model.status, status);
+      next = "completed";
     } else if (!isDone() && status !== "incomplete") {
-      status = "incomplete";
-      set(model.status, status);
+      next = "incomplete";
     }
+    status = next || status;
     // The exit value is kept current, not only set at the end: the last save before the page
     // goes away may be blocked, and an unfinished attempt without "suspend" may be wiped.
     set(model.exit, isDone() ? model.exitDone : "suspend");
     var state = FORMAT + config.hash + codec.encode(bits, SUSPEND_BUDGET - 1 - config.hash.length);
     set("cmi.suspend_data", state);
+    // The status last: an LMS that stores each SetValue by rewriting its whole attempt row from
+    // concurrent requests (wagtail-lms) keeps the value of the last request it handles.
+    if (next) {
+      set(model.status, next);
+    }
     changed();
   }
 
@@ -251,8 +252,11 @@
 
   /* One interaction: 1.2 `choice` answered with the level's letter (a, b, c…: the 1.2 format
      for choice responses), 2004 `likert` answered with the level id. */
+  var interactions = 0; // the next index: an LMS without _count (wagtail-lms) would have us overwrite n = 0
+
   function interaction(id, level, text, levels) {
-    var count = parseInt(call("get", "cmi.interactions._count"), 10) || 0;
+    var count = Math.max(interactions, parseInt(call("get", "cmi.interactions._count"), 10) || 0);
+    interactions = count + 1;
     var prefix = "cmi.interactions." + count + ".";
     set(prefix + "id", id);
     if (config.version === "1.2") {
@@ -345,15 +349,16 @@
     startedAt = new Date().getTime();
     readOnly = get(model.mode) === "review"; // review: look, never overwrite
     status = get(model.status);
-    bestScore = Math.min(100, Math.max(0, parseFloat(get(model.raw)) || 0));
-    var entry = get(model.entry), location = get(model.location);
+    var location = get(model.location);
     restore(get("cmi.suspend_data"));
     if (!isDone() && (status !== "incomplete" || complete())) {
       report(false); // first launch: incomplete (or completed, if everything was already read)
     }
     set(model.exit, isDone() ? model.exitDone : "suspend");
     changed();
-    target = entry === "resume" || (entry === "" && location) ? parseBookmark(location) : null;
+    // Resume wherever the LMS hands back a bookmark, whatever cmi.entry says: a new attempt comes with
+    // an empty location, and LMSs send "resume", nothing, or (wagtail-lms) always "ab-initio".
+    target = location ? parseBookmark(location) : null;
     open(target ? target.doc : config.start);
   }
 
