@@ -64,6 +64,7 @@ class Preview:
         self.state = State(0, None, None, 0.0)
         self.changed = threading.Condition()
         self.stopping = threading.Event()
+        self.watching = threading.Event()  # set once the file watcher is live: no edit after it is missed
 
     def rebuild(self) -> State:
         """Check and render; on failure keep serving a diagnostics page instead of the stale site."""
@@ -94,13 +95,23 @@ class Preview:
             self.log(message)
 
     def watch(self) -> None:
-        """Rebuild after each batch of changes under the source folder, until ``stopping`` is set."""
+        """Rebuild after each batch of changes under the source folder, until ``stopping`` is set.
+
+        The watcher yields an empty batch after each quiet ``rust_timeout``: the first one says it is live."""
         from watchfiles import watch
 
-        for _changes in watch(
-            self.config.source, stop_event=self.stopping, debounce=400, step=30, raise_interrupt=False
+        for changes in watch(
+            self.config.source,
+            stop_event=self.stopping,
+            debounce=400,
+            step=30,
+            rust_timeout=200,
+            yield_on_timeout=True,
+            raise_interrupt=False,
         ):
-            self.rebuild()
+            self.watching.set()
+            if changes:
+                self.rebuild()
 
     def wait(self, seen: int, timeout: float) -> int:
         """Block until the build version differs from ``seen`` (or the timeout); return the version."""
@@ -214,6 +225,7 @@ def running(config: Config, port: int = 8000, log: Log | None = None) -> Iterato
     ]
     for thread in threads:
         thread.start()
+    preview.watching.wait(timeout=30)
     try:
         yield preview, f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
