@@ -393,3 +393,19 @@ def test_a_finding_deep_in_a_long_line_shows_a_short_excerpt_with_the_caret_on_i
     assert len(shown) <= report.WIDTH + 2 and shown.startswith("…") and shown.endswith("…")
     assert shown[caret:].startswith("TARGET")
     assert report.excerpt("\tab", 3) == ("    ab", 5)
+
+
+def test_schema_errors_are_the_same_when_validated_in_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: long sibling lists are validated in slices (linear cost); the errors must not change."""
+    from lxml import etree
+
+    from pipeline.package import xsd
+    from pipeline.package.controls import SCORM2004
+
+    need_xsds()
+    with zipfile.ZipFile(fx.many_findings(tmp_path / "many.zip", 40)) as archive:
+        document = etree.ElementTree(etree.fromstring(archive.read("imsmanifest.xml")))
+    whole = xsd.validate(document, SCORM2004.folder)
+    monkeypatch.setattr(xsd, "BATCH", 3)
+    assert xsd.validate(document, SCORM2004.folder) == whole
+    assert len(whole) == 40 and all("xs:ID" in message for _line, _col, message in whole)
