@@ -108,6 +108,15 @@ CODES: tuple[Code, ...] = (
         "Flatten the structure.",
     ),
     Code(
+        "FM010",
+        "unreadable-file",
+        E,
+        "A page, `handbook.yaml` or the bibliography cannot be read: it is a folder, a named pipe, a dangling symlink, a symlink loop, or its permissions forbid reading it.",
+        "Skipping it silently would drop a page or references from every output; reading a named pipe would hang the build.",
+        "pages/guide.md → a symlink to a file that was deleted",
+        "Replace it with a readable regular file (check `ls -l`), or remove it from the source folder.",
+    ),
+    Code(
         "SCH001",
         "schema-violation",
         E,
@@ -324,6 +333,15 @@ CODES: tuple[Code, ...] = (
         "A link to the anchor could land on either heading, and outputs that key sections by anchor (JSON, SCORM) would collide.",
         "## Engineering {#roles}\n…\n## Marketing {#roles}",
         "Give each heading its own `{#id}`, or drop the explicit id and let the anchor come from the heading text.",
+    ),
+    Code(
+        "LNK008",
+        "unreadable-asset",
+        E,
+        "A file outside `pages/` (an asset) cannot be read: a dangling symlink, a symlink loop, a named pipe or socket, or its permissions forbid reading it.",
+        "Every asset is copied into the site and packages; an unreadable one would stop the build halfway, and a named pipe would hang it.",
+        "assets/logo.svg → a symlink to a file that was deleted",
+        "Replace it with a readable regular file, or remove it from the source folder.",
     ),
     Code(
         "VOC001",
