@@ -231,15 +231,22 @@ def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
         diags += found
         if raw is not None:
             sources.pages.append(raw)
-    assets, found = _assets(root)
+    assets, found = _assets(root, _read_elsewhere(sources))
     sources.assets = frozenset(assets)
     diags += found
     return sources, diags
 
 
-def _assets(root: Path) -> tuple[list[str], list[Diagnostic]]:
+def _read_elsewhere(sources: Sources) -> frozenset[str]:
+    """Files outside pages/ that are read as sources, not assets: their faults are FM010, not LNK008."""
+    data = sources.manifest_doc.data if sources.manifest_doc is not None else None
+    bibliography = data.get("bibliography") if isinstance(data, dict) else None
+    return frozenset({MANIFEST, bibliography if isinstance(bibliography, str) else "references.yaml"})
+
+
+def _assets(root: Path, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[Diagnostic]]:
     """Every readable regular file outside pages/, except symlinks that lead out of the source folder
-    (LNK004, reported where a page uses them); an asset that cannot be read is LNK008."""
+    (LNK004, reported where a page uses them); an asset that cannot be read is LNK008 (except ``skip``)."""
     out, diags = [], []
     inside = os.path.realpath(root)
     for dirpath, _dirs, files in os.walk(root):
@@ -252,7 +259,8 @@ def _assets(root: Path) -> tuple[list[str], list[Diagnostic]]:
                 continue
             why = read_regular(path, keep=False)
             if isinstance(why, str):
-                diags.append(unreadable(display_path(path), "LNK008", why))
+                if rel not in skip:
+                    diags.append(unreadable(display_path(path), "LNK008", why))
                 continue
             out.append(rel)
     return out, diags
