@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from pipeline.checks import Context, PageFacts, check_page
-from pipeline.diagnostics import Diagnostic
+from pipeline.diagnostics import Diagnostic, PipelineError
 from pipeline.load import RawPage
 from pipeline.model import Book, Page
 from pipeline.parse import parse
@@ -85,7 +85,11 @@ class PageWorkers:
     def _gather(self) -> list[Any]:
         results: list[Any] = []
         for conn in self._conns:
-            status, payload = conn.recv()
+            try:
+                status, payload = conn.recv()
+            except (EOFError, OSError) as exc:  # killed from outside (the OOM killer, a stray SIGKILL)
+                self.kill()
+                raise PipelineError("a page worker process died; run the build again") from exc
             if status != "ok":
                 self.close()
                 raise WorkerError(f"a page worker failed:\n{payload}")
