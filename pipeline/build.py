@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pipeline import manifest as manifest_mod
+from pipeline import publish
 from pipeline.checks import Context, check_facts, run_checks
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Severity, sorted_diagnostics
@@ -18,6 +19,7 @@ from pipeline.incremental import CheckCache, context_of
 from pipeline.load import RawPage, Sources, load
 from pipeline.model import Book, Manifest
 from pipeline.parse import parse
+from pipeline.processes import Interrupted
 from pipeline.references import load_references
 from pipeline.render import MODULES, renderer
 from pipeline.validate import validate
@@ -57,33 +59,60 @@ def check(config: Config, cache: CheckCache | None = None, keep_book: bool = Tru
 
 
 def build(config: Config, progress: Progress | None = None) -> BuildResult:
-    """Check, then render every requested format; outputs/ changes only if all of them succeed.
+    """Check, then render every requested format; outputs/ changes only if all of them succeed, in one step.
 
-    A large handbook's pages stay in worker processes from parsing to rendering (pipeline/workers.py).
+    The formats are rendered into a staging folder next to ``config.out`` and published whole
+    (pipeline/publish.py): an interrupted build leaves outputs/ as it was. A large handbook's pages
+    stay in worker processes from parsing to rendering (pipeline/workers.py).
+    Raises ``OutputError`` (before anything is read or written) when ``config.out`` overlaps the
+    source or cannot be written, and ``Interrupted`` on SIGINT (and SIGTERM, when the caller turns
+    it into ``Interrupted``; see pipeline/processes.py).
     """
-    if progress:
-        progress("check")
-    result = _check(config, None, "workers")
+    publish.check_target(config.source, config.out)
+    result = BuildResult()
+    staging: publish.Staging | None = None
     try:
+        if progress:
+            progress("check")
+        result = _check(config, None, "workers")
         if not result.ok or result.book is None:
             return result
-        config.out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=config.out, prefix=".staging-") as staging:
-            staged: dict[str, list[Path]] = {}
-            for name in config.formats or tuple(MODULES):
-                if progress:
-                    progress(name)
-                staged[name] = renderer(name).render(result.book, Path(staging), config)
-            _publish(Path(staging), config.out)
+        with publish.Staging(config.out) as staging:
+            staged = _render(result.book, replace(config, out=staging.path), staging, progress)
+            staging.publish()
         result.by_format = {
-            name: [config.out / path.relative_to(staging) for path in paths] for name, paths in staged.items()
+            name: [config.out / path.relative_to(staging.path) for path in paths] for name, paths in staged.items()
         }
         result.outputs = [path for paths in result.by_format.values() for path in paths]
         return result
+    except KeyboardInterrupt:
+        raise Interrupted(signal.SIGINT, staging is not None and staging.published) from None
+    except Interrupted as exc:
+        exc.published = staging is not None and staging.published
+        raise
     finally:
-        if result.book is not None and isinstance(result.book.workers, PageWorkers):
+        _stop_workers(result, sys.exc_info()[0] is not None)
+
+
+def _render(book: Book, config: Config, staging: publish.Staging, progress: Progress | None) -> dict[str, list[Path]]:
+    """Every requested format, written under ``config.out`` (the staging folder); the cache is carried first."""
+    staging.carry([publish.CACHE])
+    staged: dict[str, list[Path]] = {}
+    for name in config.formats or tuple(MODULES):
+        if progress:
+            progress(name)
+        staged[name] = renderer(name).render(book, config.out, config)
+    return staged
+
+
+def _stop_workers(result: BuildResult, failed: bool) -> None:
+    """Close the page workers; kill them when the build failed or was interrupted mid-task."""
+    if result.book is not None and isinstance(result.book.workers, PageWorkers):
+        if failed:
+            result.book.workers.kill()
+        else:
             result.book.workers.close()
-            result.book = replace(result.book, workers=None)
+        result.book = replace(result.book, workers=None)
 
 
 def _check(config: Config, cache: CheckCache | None, mode: str) -> BuildResult:
@@ -111,10 +140,14 @@ def _check(config: Config, cache: CheckCache | None, mode: str) -> BuildResult:
             cache.retain_used()
         return BuildResult(_finish(diags, man.severity, config.strict), book)
     workers = PageWorkers(listed, shell, processes)
-    results = workers.checked()
-    for _index, found_here, _facts, _stub in results:
-        diags += found_here
-    diags += check_facts([facts for _i, _d, facts, _s in results], Context(shell))
+    try:
+        results = workers.checked()
+        for _index, found_here, _facts, _stub in results:
+            diags += found_here
+        diags += check_facts([facts for _i, _d, facts, _s in results], Context(shell))
+    except BaseException:
+        workers.kill()
+        raise
     result = BuildResult(_finish(diags, man.severity, config.strict))
     if mode == "discard" or not result.ok:
         workers.close()
@@ -181,17 +214,3 @@ def _finish(diags: list[Diagnostic], overrides: dict[str, Severity], strict: boo
             severity = Severity.ERROR
         out.append(diag.with_severity(severity) if severity is not diag.severity else diag)
     return sorted_diagnostics(out)
-
-
-def _publish(staging: Path, out: Path) -> None:
-    """Move each staged top-level output folder into place, replacing the old one whole."""
-    for entry in sorted(staging.iterdir()):
-        target = out / entry.name
-        if target.exists():
-            old = out / f".old-{entry.name}"
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            entry.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            entry.rename(target)

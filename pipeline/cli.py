@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -75,6 +76,16 @@ def _fail(exc: PipelineError) -> None:
     sys.exit(2)
 
 
+def _interrupted(exc: BaseException, out: Path | None = None) -> None:
+    """One line for a stopped run, then 128 + the signal (130 for Ctrl+C, 143 for SIGTERM)."""
+    from pipeline.processes import Interrupted
+
+    stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+    where = "" if out is None else f"; {out}/ {'holds the new build' if stopped.published else 'unchanged'}"
+    click.echo(f"interrupted{where}", err=True)
+    sys.exit(stopped.exit_code)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
 @click.option(
@@ -102,6 +113,7 @@ def check(paths: tuple[Path, ...], source: Path | None, output_format: str, stri
       handbook check source/pages/roles.md source/references.yaml
     """
     from pipeline.build import check as run
+    from pipeline.processes import Interrupted, sigterm_interrupts
     from pipeline.targets import targets
 
     if source is None and not paths:
@@ -115,11 +127,14 @@ def check(paths: tuple[Path, ...], source: Path | None, output_format: str, stri
         click.echo(f"note: {path} is in no handbook (no handbook.yaml above it): skipped", err=True)
     diagnostics = []
     try:
-        for target in chosen.handbooks:
-            result = run(Config(source=target.source, strict=strict), keep_book=False)
-            diagnostics += target.reported(result.diagnostics)
+        with sigterm_interrupts():
+            for target in chosen.handbooks:
+                result = run(Config(source=target.source, strict=strict), keep_book=False)
+                diagnostics += target.reported(result.diagnostics)
     except PipelineError as exc:
         _fail(exc)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        _interrupted(exc)
     if not chosen.handbooks and output_format == "text":
         click.echo("Nothing to check: none of the files is in a handbook.", err=True)
         sys.exit(0)
@@ -154,7 +169,9 @@ def build(
 ) -> None:
     """Check the handbook, then build every output format into OUT.
 
-    Nothing in OUT changes unless the checks pass and every format builds.
+    Nothing in OUT changes unless the checks pass and every format builds; then OUT is replaced
+    in one step, so an interrupted build leaves it as it was. OUT may not be, contain or lie
+    inside the source folder (exit status 2).
 
     \b
     Examples:
@@ -163,6 +180,7 @@ def build(
       handbook build --format pdf --pdf-split --pdf-variant pdf/ua-1
     """
     from pipeline.build import build as run
+    from pipeline.processes import Interrupted, sigterm_interrupts
     from pipeline.progress import StageReporter
     from pipeline.render import MODULES
 
@@ -175,10 +193,12 @@ def build(
         source=source, out=out, formats=formats, strict=strict, pdf_split=pdf_split, pdf_variant=pdf_variant
     )
     try:
-        with StageReporter() as stages:
+        with sigterm_interrupts(), StageReporter() as stages:
             result = run(config, progress=stages)
     except PipelineError as exc:
         _fail(exc)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        _interrupted(exc, out)
     _emit(result, output_format)
     if result.ok:
         stages.summary(result.by_format, out)

@@ -120,6 +120,15 @@ CODES: tuple[Code, ...] = (
         "Delete the character (or the escape); write a visible character instead.",
     ),
     Code(
+        "FM010",
+        "unreadable-file",
+        E,
+        "A page, `handbook.yaml` or the bibliography cannot be read: it is a folder, a named pipe, a dangling symlink, a symlink loop, or its permissions forbid reading it.",
+        "Skipping it silently would drop a page or references from every output; reading a named pipe would hang the build.",
+        "pages/guide.md → a symlink to a file that was deleted",
+        "Replace it with a readable regular file (check `ls -l`), or remove it from the source folder.",
+    ),
+    Code(
         "SCH001",
         "schema-violation",
         E,
@@ -349,6 +358,15 @@ CODES: tuple[Code, ...] = (
         '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">',
         "Remove the script or handler from the file (export the drawing again as plain SVG), or leave the file out "
         "of source/.",
+    ),
+    Code(
+        "LNK008",
+        "unreadable-asset",
+        E,
+        "A file outside `pages/` (an asset) cannot be read: a dangling symlink, a symlink loop, a named pipe or socket, or its permissions forbid reading it.",
+        "Every asset is copied into the site and packages; an unreadable one would stop the build halfway, and a named pipe would hang it.",
+        "assets/logo.svg → a symlink to a file that was deleted",
+        "Replace it with a readable regular file, or remove it from the source folder.",
     ),
     Code(
         "VOC001",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,8 +51,8 @@ def display_path(path: Path) -> str:
 def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnostic]]:
     """Read one file as UTF-8 text; refuse files that escape ``root`` or are not text."""
     shown = display_path(path)
-    resolved = path.resolve()
-    if not resolved.is_relative_to(root.resolve()):
+    resolved = Path(os.path.realpath(path))  # never raises, even for a symlink loop (reported when read)
+    if not resolved.is_relative_to(os.path.realpath(root)):
         return None, [
             Diagnostic(
                 shown,
@@ -62,7 +64,9 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnos
                 "copy the file into source/ instead of linking to it",
             )
         ]
-    data = path.read_bytes()
+    data = read_regular(path)
+    if isinstance(data, str):
+        return None, [unreadable(shown, "FM010", data)]
     if b"\0" in data[:8192]:
         return None, [
             Diagnostic(
@@ -90,6 +94,67 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnos
         ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceFile.of(path, shown, text), characters.diagnostics(shown, text)
+
+
+def read_regular(path: Path, keep: bool = True) -> bytes | str:
+    """The bytes of a regular file (b"" without ``keep``), or why it cannot be read.
+
+    Only regular files are read: the file is opened without blocking and checked before reading,
+    so a named pipe never hangs the build and a directory never raises.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return _why(path, exc)
+    try:
+        kind = _kind(os.fstat(fd).st_mode)
+        if kind:
+            return f"it is {kind}, not a file"
+        if not keep:
+            return b""
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError as exc:
+        return _why(path, exc)
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, for a diagnostic ("" for a regular file)."""
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def _why(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "it is a symlink loop"
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return f"it is a symlink to `{path.readlink()}`, which does not exist"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def unreadable(shown: str, code: str, why: str) -> Diagnostic:
+    """FM010 (a page, the manifest, the bibliography) or LNK008 (an asset) at 1:1 of the file."""
+    what = "source file" if code == "FM010" else "asset"
+    return Diagnostic(
+        shown,
+        1,
+        1,
+        code,
+        Severity.ERROR,
+        f"cannot read {what} `{shown}`: {why}",
+        "replace it with a readable regular file, or remove it",
+    )
 
 
 def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnostic]]:
@@ -136,7 +201,7 @@ def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
     sources = Sources(root)
     diags: list[Diagnostic] = []
     manifest_path = root / MANIFEST
-    if not manifest_path.is_file():
+    if not os.path.lexists(manifest_path):
         diags.append(
             Diagnostic(
                 display_path(manifest_path),
@@ -167,19 +232,36 @@ def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
         diags += found
         if raw is not None:
             sources.pages.append(raw)
-    sources.assets = frozenset(_assets(root))
+    assets, found = _assets(root, _read_elsewhere(sources))
+    sources.assets = frozenset(assets)
+    diags += found
     return sources, diags
 
 
-def _assets(root: Path) -> list[str]:
-    """Every file outside pages/, except symlinks that lead out of the source folder (LNK004)."""
-    out = []
-    inside = root.resolve()
+def _read_elsewhere(sources: Sources) -> frozenset[str]:
+    """Files outside pages/ that are read as sources, not assets: their faults are FM010, not LNK008."""
+    data = sources.manifest_doc.data if sources.manifest_doc is not None else None
+    bibliography = data.get("bibliography") if isinstance(data, dict) else None
+    return frozenset({MANIFEST, bibliography if isinstance(bibliography, str) else "references.yaml"})
+
+
+def _assets(root: Path, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[Diagnostic]]:
+    """Every readable regular file outside pages/, except symlinks that lead out of the source folder
+    (LNK004, reported where a page uses them); an asset that cannot be read is LNK008 (except ``skip``)."""
+    out, diags = [], []
+    inside = os.path.realpath(root)
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
-            if rel.startswith(PAGES_DIR + "/") or (path.is_symlink() and not path.resolve().is_relative_to(inside)):
+            if rel.startswith(PAGES_DIR + "/"):
+                continue
+            if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(inside):
+                continue
+            why = read_regular(path, keep=False)
+            if isinstance(why, str):
+                if rel not in skip:
+                    diags.append(unreadable(display_path(path), "LNK008", why))
                 continue
             out.append(rel)
-    return out
+    return out, diags

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,7 +52,7 @@ def _load(
 ) -> tuple[tuple[Reference, ...], tuple[Diagnostic, ...], bool]:
     """(references, diagnostics, whether the file could be read as a bibliography)."""
     path = root / name
-    if not path.is_file():
+    if not os.path.lexists(path):  # anything else there is read, or reported (FM010)
         if name == DEFAULT:
             return (), (), True
         return (), (_missing(shown, name),), False

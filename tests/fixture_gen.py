@@ -268,6 +268,57 @@ def long_citation_line(dest: Path) -> str:
     return "".join(f"pages/guide.md:8:{9 * n + 2}: CIT001\n" for n in range(20_000))
 
 
+def page_is_a_folder(dest: Path) -> str:
+    """A folder named like a page: reported, never opened as a file."""
+    _base(dest)
+    (dest / "pages" / "zz.md").mkdir()
+    return "pages/zz.md:1:1: FM010 it is a folder\npages/zz.md:1:1: SCH005 zz\n"
+
+
+def symlink_loop_page(dest: Path) -> str:
+    _base(dest)
+    (dest / "pages" / "zz.md").symlink_to("zz.md")
+    return "pages/zz.md:1:1: FM010 symlink loop\npages/zz.md:1:1: SCH005 zz\n"
+
+
+def fifo_page(dest: Path) -> str:
+    """A named pipe as a page: opening it for reading would wait for a writer forever."""
+    _base(dest)
+    os.mkfifo(dest / "pages" / "zz.md")
+    return "pages/zz.md:1:1: FM010 named pipe\npages/zz.md:1:1: SCH005 zz\n"
+
+
+def fifo_manifest(dest: Path) -> str:
+    _base(dest)
+    (dest / "handbook.yaml").unlink()
+    os.mkfifo(dest / "handbook.yaml")
+    return "handbook.yaml:1:1: FM010 named pipe\n"
+
+
+def dangling_asset(dest: Path) -> str:
+    _base(dest)
+    (dest / "assets" / "gone.png").symlink_to("deleted.png")
+    return "assets/gone.png:1:1: LNK008 does not exist\n"
+
+
+def symlink_loop_asset(dest: Path) -> str:
+    """Two symlinks pointing at each other, one of them used by a page: each reported once, no crash."""
+    _base(dest)
+    (dest / "assets" / "a.png").symlink_to("b.png")
+    (dest / "assets" / "b.png").symlink_to("a.png")
+    _page(dest, "guide", "![a](../assets/a.png)\n")
+    return (
+        "assets/a.png:1:1: LNK008 symlink loop\nassets/b.png:1:1: LNK008 symlink loop\n"
+        "pages/guide.md:6:6: LNK003 a.png\n"
+    )
+
+
+def fifo_asset(dest: Path) -> str:
+    _base(dest)
+    os.mkfifo(dest / "assets" / "pipe")
+    return "assets/pipe:1:1: LNK008 named pipe\n"
+
+
 GENERATED: dict[str, Generator] = {
     "gen-fm009-raw-controls": raw_controls,
     "gen-cit001-long-line-20k": long_citation_line,
@@ -285,4 +336,11 @@ GENERATED: dict[str, Generator] = {
     "gen-cr-line-endings": lone_cr,
     "gen-fm007-alias-bomb-manifest": alias_bomb_manifest,
     "gen-many-pages-workers": many_pages,
+    "gen-fm010-page-is-a-folder": page_is_a_folder,
+    "gen-fm010-symlink-loop-page": symlink_loop_page,
+    "gen-fm010-fifo-page": fifo_page,
+    "gen-fm010-fifo-manifest": fifo_manifest,
+    "gen-lnk008-dangling-asset": dangling_asset,
+    "gen-lnk008-symlink-loop-asset": symlink_loop_asset,
+    "gen-lnk008-fifo-asset": fifo_asset,
 }

@@ -6,6 +6,7 @@ import difflib
 import os
 import posixpath
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from markdown_it.token import Token
@@ -123,7 +124,8 @@ def _escapes(book: Book, resolved: str) -> bool:
     """Whether a source-relative path exists but resolves outside the source folder (a symlink):
     such files are left out of the book's assets."""
     path = book.root / resolved
-    return os.path.lexists(path) and not path.resolve().is_relative_to(book.root.resolve())
+    # realpath, not resolve(): a symlink loop is LNK008 (pipeline/load.py), not a RuntimeError here
+    return os.path.lexists(path) and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(book.root))
 
 
 def _resolve(path: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 from pipeline.diagnostics import PipelineError
 from pipeline.manifest import shipped_style
 from pipeline.model import Book
+from pipeline.processes import subprocess_setup
 
 _GROUP = re.compile(r'<div id="c(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
 _ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>\s*(.*?)\s*</div>', re.S)
@@ -93,9 +95,11 @@ def render_citations(book: Book, cache: Path | None = None) -> Citations:
     )
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")  # a killed build leaves no half file
+        partial.write_text(
             json.dumps({"groups": result.groups, "entries": result.entries}, sort_keys=True), encoding="utf-8"
         )
+        partial.replace(cached)
     return result
 
 
@@ -118,7 +122,16 @@ def _pandoc(document: str, bibliography: str, csl: Path, language: str = "") -> 
         if language:
             command.append(f"--metadata=lang:{language}")  # citeproc's locale; an unknown one falls back to en-US
         try:
-            done = subprocess.run(command, input=document, capture_output=True, text=True, check=True, timeout=300)
+            done = subprocess.run(
+                command,
+                input=document,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=300,
+                start_new_session=True,  # a Ctrl+C reaches the build, which stops pandoc (subprocess.run kills it)
+                preexec_fn=subprocess_setup(),  # and pandoc dies if the build is killed
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             raise PipelineError(f"pandoc failed to render citations: {exc}") from exc
     return done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -11,17 +12,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
 from pipeline.model import Book
+from pipeline.processes import as_child, signals_blocked
 from pipeline.render.cite import render_citations
 from pipeline.render.pdf_chunks import estimated_pages, plan, render_chunked
 from pipeline.render.pdf_compose import compose
 from pipeline.render.pdf_document import PrintBook, print_book
 from pipeline.render.pdf_fonts import font_roots, fonts_digest
 from pipeline.render.pdf_weasy import Task, write
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 FOLDER = "pdf"
 VARIANTS = ("pdf/ua-1",)
@@ -137,19 +142,50 @@ def _run(jobs: list[Job], cache: Path, processes: int) -> None:
             _store(cache, job, _execute(job, _in_process, cache / "chunks"))
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
     # spawn: a fresh interpreter, never a fork of a process whose Pango/fontconfig state is in use
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool, ThreadPoolExecutor(len(jobs)) as threads:
+    from concurrent.futures import ProcessPoolExecutor
 
-        def in_pool(function: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any]:
-            return list(pool.map(function, tasks))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=as_child, initargs=(os.getpid(),))
+    try:
+        _start(pool, workers)
+        with ThreadPoolExecutor(len(jobs)) as threads:
 
-        # one thread per job orchestrates it (chunks have two passes); the processes do the WeasyPrint work
-        futures = [threads.submit(_execute, job, in_pool, cache / "chunks") for job in jobs]
-        for job, future in zip(jobs, futures, strict=True):
-            _store(cache, job, future.result())
+            def in_pool(function: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any]:
+                return list(pool.map(function, tasks))
+
+            # one thread per job orchestrates it (chunks have two passes); the processes do the WeasyPrint work
+            futures = [threads.submit(_execute, job, in_pool, cache / "chunks") for job in jobs]
+            try:
+                for job, future in zip(jobs, futures, strict=True):
+                    _store(cache, job, future.result())
+            except BaseException:
+                _kill(pool)  # an interrupt or a failure: the threads' pool.map calls end at once
+                raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start every pool process now, from this (the main) thread, with SIGINT and SIGTERM blocked.
+
+    A process dies with the thread that started it (PR_SET_PDEATHSIG): started lazily from a job's
+    thread, it would be killed when that thread ends. Blocked signals reach the parent only.
+    """
+    with signals_blocked():
+        for _ in range(workers):
+            pool.submit(os.getpid)
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's processes mid-task (the executor has no public way to)."""
+    processes = dict(pool._processes or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        with contextlib.suppress(OSError):
+            process.kill()
 
 
 def _in_process(function: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any]:
