@@ -50,7 +50,7 @@ def test_our_packages_run_clean(ours: dict[str, Path]) -> None:
 
 
 @pytest.fixture(scope="module")
-def faulty_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, tuple[Path, str]], dict[str, list]]:
+def faulty_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, tuple[Path, str]], dict[str, list[Diagnostic]]]:
     cases = faulty(tmp_path_factory.mktemp("run-faulty"))
     return cases, by_package(run([path for path, _code in cases.values()], FAST))
 
@@ -84,7 +84,7 @@ def test_each_faulty_sco_gives_exactly_its_code(
 def test_severities_and_messages(
     faulty_results: tuple[dict[str, tuple[Path, str]], dict[str, list[Diagnostic]]],
 ) -> None:
-    cases, found = faulty_results
+    _cases, found = faulty_results
     (one,) = found["no-save-on-leave.zip"]
     (none,) = found["never-saves.zip"]
     assert one.severity is Severity.WARNING and "since its last commit" in one.message
