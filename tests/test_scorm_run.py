@@ -18,6 +18,7 @@ from tests.scorm_run_fixtures import Item, faulty, package, page, script
 pytestmark = pytest.mark.browser
 FAST = RunOptions(init_seconds=2.0, run_seconds=0.5)
 RUN_CODES = re.compile(r"^PKG02[1-9]$")
+Results = tuple[dict[str, tuple[Path, str]], dict[str, list[Diagnostic]]]
 
 
 def by_package(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
@@ -50,7 +51,7 @@ def test_our_packages_run_clean(ours: dict[str, Path]) -> None:
 
 
 @pytest.fixture(scope="module")
-def faulty_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, tuple[Path, str]], dict[str, list[Diagnostic]]]:
+def faulty_results(tmp_path_factory: pytest.TempPathFactory) -> Results:
     cases = faulty(tmp_path_factory.mktemp("run-faulty"))
     return cases, by_package(run([path for path, _code in cases.values()], FAST))
 
@@ -69,9 +70,7 @@ def faulty_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, 
         "script-error",
     ],
 )
-def test_each_faulty_sco_gives_exactly_its_code(
-    faulty_results: tuple[dict[str, tuple[Path, str]], dict[str, list[Diagnostic]]], name: str
-) -> None:
+def test_each_faulty_sco_gives_exactly_its_code(faulty_results: Results, name: str) -> None:
     cases, found = faulty_results
     path, code = cases[name]
     diagnostics = found.get(path.name, [])
@@ -82,7 +81,7 @@ def test_each_faulty_sco_gives_exactly_its_code(
 
 
 def test_severities_and_messages(
-    faulty_results: tuple[dict[str, tuple[Path, str]], dict[str, list[Diagnostic]]],
+    faulty_results: Results,
 ) -> None:
     _cases, found = faulty_results
     (one,) = found["no-save-on-leave.zip"]
