@@ -235,7 +235,7 @@ def verify(
     headless Chromium inside a scorm-again LMS frame on 127.0.0.1: a SCO that never initializes,
     calls after Terminate, rejected SetValue calls, SCORM 1.2 size limits, nothing saved when
     the learner leaves (pagehide), and script errors are reported (PKG021-PKG027). It needs
-    `pip install 'handbook-pipeline[run]'` and Chromium (apt-get install chromium).
+    Playwright (the `run` extra, below) and Chromium (apt-get install chromium, or --chromium).
 
     At most 20 findings per code are shown. Exit status: 0 when no errors, 1 when errors were
     found, 2 on usage errors or a missing browser.
@@ -245,6 +245,7 @@ def verify(
       handbook verify outputs/scorm/*.zip
       handbook verify --output-format json course.zip
       handbook verify --run --run-seconds 5 outputs/scorm/*.zip
+      pip install 'handbook-pipeline[run]'    # Playwright, for --run
     """
     from pipeline.diagnostics import Severity
     from pipeline.package.verify import verify as run

@@ -153,3 +153,22 @@ def test_run_codes_are_documented() -> None:
     assert codes == [f"PKG02{n}" for n in range(1, 8)]
     docs = (Path(__file__).resolve().parents[1] / "docs" / "diagnostics.md").read_text("utf-8")
     assert all(f"### {c} " in docs for c in codes)
+
+
+@pytest.mark.parametrize(
+    ("href", "parameters", "url"),
+    [
+        ("index.html", "", "index.html"),
+        ("index.html", "?a=1", "index.html?a=1"),
+        ("index.html", "a=1", "index.html?a=1"),
+        ("index.html?x=0", "?a=1", "index.html?x=0&a=1"),
+        ("index.html?x=0", "&a=1", "index.html?x=0&a=1"),
+        ("index.html", "#part2", "index.html#part2"),
+        ("index.html#top", "#part2", "index.html#top"),
+        ("index.html#top", "a=1", "index.html?a=1#top"),
+    ],
+)
+def test_launch_url_joins_item_parameters_as_scorm_cam_says(href: str, parameters: str, url: str) -> None:
+    from pipeline.package.scos import with_parameters
+
+    assert with_parameters(href, parameters) == url
