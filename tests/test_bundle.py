@@ -160,7 +160,12 @@ def test_scorm_again_from_the_locked_npm_tarball(tmp_path: Path, monkeypatch: py
     entry = {"version": "3.4.3", "integrity": sri(buffer.getvalue())}
     (root / "package-lock.json").write_text(json.dumps({"packages": {"node_modules/scorm-again": entry}}), "utf-8")
     asked: list[str] = []
-    monkeypatch.setattr(bundle, "npm_pack", lambda spec, _workdir: asked.append(spec) or packed)
+
+    def fake_pack(spec: str, _workdir: Path) -> Path:
+        asked.append(spec)
+        return packed
+
+    monkeypatch.setattr(bundle, "npm_pack", fake_pack)
     found = bundle.scorm_again_files(root, tmp_path / "work", log=lambda _m: None)
     assert asked == ["scorm-again@3.4.3"] and sorted(found) == sorted(bundle.SCORM_AGAIN_FILES)
     assert found["scorm12.min.js"].read_bytes() == members["package/dist/scorm12.min.js"]
