@@ -207,30 +207,81 @@ def build(
 
 @main.command()
 @click.argument("packages", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--run",
+    "run_time",
+    is_flag=True,
+    help="Also launch every SCO in headless Chromium against scorm-again and report run-time faults "
+    "(needs the `run` extra and Chromium).",
+)
+@click.option(
+    "--run-seconds",
+    type=click.FloatRange(0, 600),
+    default=2.0,
+    show_default=True,
+    help="With --run: how long each SCO runs after Initialize before the learner leaves.",
+)
+@click.option(
+    "--init-seconds",
+    type=click.FloatRange(0.1, 600),
+    default=10.0,
+    show_default=True,
+    help="With --run: how long to wait for a SCO's Initialize.",
+)
+@click.option(
+    "--chromium",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --run: the Chromium binary  [default: $CHROMIUM, else /usr/bin/chromium]",
+)
 @output_format_option("--format")
 @strict_option
-def verify(packages: tuple[Path, ...], output_format: str, strict: bool) -> None:
+def verify(
+    packages: tuple[Path, ...],
+    run_time: bool,
+    run_seconds: float,
+    init_seconds: float,
+    chromium: Path | None,
+    output_format: str,
+    strict: bool,
+) -> None:
     """Verify SCORM package zips (ours or any tool's) before uploading them to an LMS.
 
     Errors for what breaks an import or a launch in an LMS (missing launch file or a file the
     launch page loads, unparsable manifest, bad identifierref, a schemaversion that picks the
     wrong API, zip-slip, symlink, duplicate or case-colliding entries, zip bombs); warnings for
     spec violations LMSs tolerate (XSD errors, raw spaces in hrefs, missing control documents).
+
+    With --run, every SCO (each item's launch URL, parameters included) is also launched in
+    headless Chromium inside a scorm-again LMS frame on 127.0.0.1: a SCO that never initializes,
+    calls after Terminate, rejected SetValue calls, SCORM 1.2 size limits, nothing saved when
+    the learner leaves (pagehide), and script errors are reported (PKG021-PKG027). It needs
+    Playwright (the `run` extra, below) and Chromium (apt-get install chromium, or --chromium).
+
     At most 20 findings per code are shown. Exit status: 0 when no errors, 1 when errors were
-    found, 2 on usage errors.
+    found, 2 on usage errors or a missing browser.
 
     \b
     Examples:
       handbook verify outputs/scorm/*.zip
       handbook verify --output-format json course.zip
+      handbook verify --run --run-seconds 5 outputs/scorm/*.zip
+      pip install 'handbook-pipeline[run]'    # Playwright, for --run
     """
     from pipeline.diagnostics import Severity
     from pipeline.package.verify import verify as run
 
     diagnostics = []
     try:
+        if run_time:
+            from pipeline.package.runner import RunOptions, check_environment
+            from pipeline.package.runner import run as run_scos
+
+            options = RunOptions(init_seconds=init_seconds, run_seconds=run_seconds, chromium=chromium)
+            check_environment(options)  # before the static checks: a missing browser is a usage error
         for package in packages:
             diagnostics += run(package)
+        if run_time:
+            diagnostics += run_scos(list(packages), options)
     except PipelineError as exc:
         _fail(exc)
     if strict:

@@ -653,6 +653,99 @@ CODES: tuple[Code, ...] = (
         '<file href="My File.html"/>',
         "Percent-encode the character (`My%20File.html`); the file keeps its name in the zip.",
     ),
+    Code(
+        "PKG021",
+        "sco-never-initializes",
+        E,
+        "`handbook verify --run`: the SCO, launched in headless Chromium in a frame of a scorm-again LMS page, does "
+        "not call `LMSInitialize` (1.2) or `Initialize` (2004) within the timeout (10 s; `--init-seconds`).",
+        "Protects tracking itself: an LMS records nothing for a SCO that never initializes, so the learner's "
+        "progress, status and score are never stored. The usual cause is API discovery: the SCO looks for `API` / "
+        "`API_1484_11` in the wrong window (only `window.top`, only `window.opener`, the wrong name for the "
+        "version), or a script error stops it before it looks.",
+        "var api = window.top.API;  // the LMS put it on the SCO's parent frame",
+        "Search `window.parent` up the chain, then `window.opener` (and its parents), for `API` (1.2) or "
+        "`API_1484_11` (2004); call Initialize as the SCO loads.",
+    ),
+    Code(
+        "PKG022",
+        "call-after-terminate",
+        E,
+        "`handbook verify --run`: the SCO calls the run-time API (SetValue, GetValue, Commit, Terminate) after "
+        "its successful `LMSFinish` / `Terminate`. scorm-again accepts such calls; real LMSs do not.",
+        "Protects the last data a learner produces: after Terminate the LMS has closed the session (SCORM RTE: "
+        "error 143/133 in 2004, 301 in 1.2), so a status, score or exit set afterwards is lost, and some LMSs "
+        "show an error dialog.",
+        'LMSFinish(""); LMSSetValue("cmi.core.lesson_status", "completed");',
+        "Make Terminate the last call: set every value and Commit first, and guard further calls with a "
+        "`finished` flag.",
+    ),
+    Code(
+        "PKG023",
+        "setvalue-rejected",
+        E,
+        "`handbook verify --run`: a `LMSSetValue` / `SetValue` call returns an error: an element the version "
+        "does not have (a 2004 name in 1.2 or a typo), a read-only element (`cmi.core.student_name`, "
+        "`cmi.learner_name`), a value outside the element's vocabulary or type, or a call before Initialize. "
+        "The message carries scorm-again's error code and text (SCORM RTE error codes).",
+        "Protects the data the SCO means to store: every LMS rejects these calls the same way, so the value "
+        "(often the status or the score) is silently lost.",
+        'LMSSetValue("cmi.core.lesson_status", "finished")  // 405: not in passed, completed, failed, …',
+        "Use the element names and vocabularies of the package's SCORM version (1.2: `cmi.core.*`; 2004: "
+        "`cmi.completion_status`, `cmi.success_status`, …) and never write read-only elements.",
+    ),
+    Code(
+        "PKG024",
+        "scorm12-size-limit",
+        E,
+        "`handbook verify --run`, SCORM 1.2 only: the SCO sets `cmi.suspend_data` longer than 4096 characters or "
+        "`cmi.core.lesson_location` longer than 255 (the SPM of SCORM 1.2). scorm-again accepts up to 64000, "
+        "so verify asserts the 1.2 limits itself.",
+        "Protects resume: strict LMSs (and LMSs that store the element in a fixed-width column) reject or "
+        "truncate the value, and a truncated suspend_data breaks the SCO's resume for good.",
+        'LMSSetValue("cmi.suspend_data", state)  // state is 5000 characters',
+        "Keep the state compact (store ids and short codes, compress it), or package for SCORM 2004 "
+        "(suspend_data up to 64000 characters).",
+    ),
+    Code(
+        "PKG025",
+        "nothing-saved-on-leave",
+        E,
+        "`handbook verify --run`: when the learner leaves (the LMS navigates the SCO's frame away, firing "
+        "`pagehide`), the SCO neither sets a value, commits nor terminates, and it had not terminated before. "
+        "An error when the SCO never committed at all during the run; a warning when it committed earlier.",
+        "Protects what the learner did since the last save, and the session itself: learners leave by closing "
+        "the window or through the LMS's navigation, not through a button in the SCO. Without a final "
+        "Commit/Terminate the LMS keeps nothing since the last commit (nothing at all if the SCO never "
+        "committed), no session time and no `cmi.exit`, so the next launch cannot resume.",
+        'finishButton.onclick = function () { API.LMSFinish(""); };  // and nothing on pagehide',
+        "Listen for `pagehide` (not only `unload` or a button): set `cmi.core.exit`/`cmi.exit` and the session "
+        "time, then Terminate (which commits); commit after each meaningful change as well.",
+    ),
+    Code(
+        "PKG026",
+        "sco-script-error",
+        W,
+        "`handbook verify --run`: an uncaught JavaScript exception or a `console.error` message (a failed "
+        "resource load included) while the SCO runs in headless Chromium.",
+        "Protects the content and its tracking code: an exception may stop the SCO before it reports status or "
+        "score. A warning: many errors are harmless, and a SCO may log errors on purpose.",
+        "Uncaught TypeError: Cannot read properties of undefined (reading 'LMSSetValue')",
+        "Open the launch page with the browser's console and fix the error it shows.",
+    ),
+    Code(
+        "PKG027",
+        "api-call-error",
+        W,
+        "`handbook verify --run`: a run-time API call other than SetValue returns an error: GetValue of an "
+        "unknown or write-only element (`cmi.core.session_time`), Initialize called twice, Commit or GetValue "
+        "before Initialize. The message carries scorm-again's error code and text.",
+        'Protects the SCO\'s logic: the call returns an empty string or "false", and a SCO that relies on '
+        "the answer (the resume point, the entry mode) behaves as for a new learner. A warning: LMSs answer "
+        "the same way and nothing stored is lost.",
+        'LMSGetValue("cmi.core.session_time")  // 404: write-only element',
+        "Read only readable elements of the package's SCORM version; call Initialize once, first.",
+    ),
 )
 
 REGISTRY: dict[str, Code] = {c.code: c for c in CODES}

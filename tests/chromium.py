@@ -1,46 +1,34 @@
-"""Headless Chromium for every browser test: Debian's binary (never downloaded), driven by Playwright."""
+"""Headless Chromium for every browser test: pipeline.browser's launch (Debian's binary, Playwright)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps dialling out, which this sandbox refuses.
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from pipeline.browser import ARGS, chromium_path, launch, missing_playwright
+from pipeline.browser import DEFAULT as CHROMIUM
+from pipeline.diagnostics import PipelineError
+
+__all__ = ["ARGS", "CHROMIUM", "browser", "need_browser"]
 
 
 def need_browser() -> None:
     """Skip the calling test when Chromium or Playwright is missing (CI makes that skip a failure)."""
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
     try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip("Playwright for Python is not installed (pip install -e '.[dev]')")
+        chromium_path()
+    except PipelineError as exc:
+        pytest.skip(str(exc))
+    why = missing_playwright()
+    if why:
+        pytest.skip(why)
 
 
 @contextmanager
 def browser() -> Iterator[Any]:
     """A Playwright Chromium browser; Playwright's sync API runs once per thread, so tests share one."""
     need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with launch() as instance:
+        yield instance

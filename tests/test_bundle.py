@@ -130,3 +130,59 @@ def test_a_check_only_bundle_has_the_schemas_and_no_xsds(tmp_path: Path) -> None
     assert sorted(p.name for p in written) == sorted(p.name for p in (ROOT / "schema").glob("*.schema.json"))
     assert not (tmp_path / "bundled" / "scorm").exists()
     assert any(bundle.SKIP_ENV in line for line in logged)
+
+
+AGAIN = ROOT / "node_modules" / bundle.SCORM_AGAIN
+
+
+def test_bundle_carries_scorm_again_from_node_modules(tmp_path: Path) -> None:
+    bundle.bundle(ROOT, tmp_path / "pipeline", log=lambda _m: None)
+    target = tmp_path / "pipeline" / "bundled" / bundle.SCORM_AGAIN_DIR
+    assert sorted(p.name for p in target.iterdir()) == sorted(bundle.SCORM_AGAIN_FILES)
+    for name in ("scorm12.min.js", "scorm2004.min.js"):
+        assert (target / name).read_bytes() == (AGAIN / "dist" / name).read_bytes()
+    assert (target / "LICENSE").read_bytes() == (AGAIN / "LICENSE").read_bytes()
+
+
+def test_scorm_again_from_the_locked_npm_tarball(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    members = {f"package/dist/{n}": (AGAIN / "dist" / n).read_bytes() for n in ("scorm12.min.js", "scorm2004.min.js")}
+    members |= {"package/LICENSE": (AGAIN / "LICENSE").read_bytes(), "package/dist/other.js": b"js"}
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    packed = tmp_path / "again.tgz"
+    packed.write_bytes(buffer.getvalue())
+    root = tmp_path / "checkout"
+    root.mkdir()
+    entry = {"version": "3.4.3", "integrity": sri(buffer.getvalue())}
+    (root / "package-lock.json").write_text(json.dumps({"packages": {"node_modules/scorm-again": entry}}), "utf-8")
+    asked: list[str] = []
+
+    def fake_pack(spec: str, _workdir: Path) -> Path:
+        asked.append(spec)
+        return packed
+
+    monkeypatch.setattr(bundle, "npm_pack", fake_pack)
+    found = bundle.scorm_again_files(root, tmp_path / "work", log=lambda _m: None)
+    assert asked == ["scorm-again@3.4.3"] and sorted(found) == sorted(bundle.SCORM_AGAIN_FILES)
+    assert found["scorm12.min.js"].read_bytes() == members["package/dist/scorm12.min.js"]
+    entry["integrity"] = sri(b"another tarball")
+    (root / "package-lock.json").write_text(json.dumps({"packages": {"node_modules/scorm-again": entry}}), "utf-8")
+    with pytest.raises(bundle.BundleError, match=r"scorm-again tarball .* is not the locked"):
+        bundle.scorm_again_files(root, tmp_path / "work2", log=lambda _m: None)
+
+
+def test_scorm_again_prefers_the_installed_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.package import lms
+
+    bundle.bundle(ROOT, tmp_path / "pipeline", log=lambda _m: None)
+    monkeypatch.setattr(lms, "BUNDLED", tmp_path / "pipeline" / "bundled")
+    assert lms.scorm_again() == tmp_path / "pipeline" / "bundled" / bundle.SCORM_AGAIN_DIR
+    monkeypatch.setattr(lms, "BUNDLED", tmp_path / "nowhere")
+    assert lms.scorm_again() == ROOT / lms.DIST
+    monkeypatch.setattr(lms, "DIST", Path("no/such/folder"))
+    with pytest.raises(PipelineError, match="npm ci"):
+        lms.scorm_again()

@@ -56,6 +56,8 @@ def test_the_installed_wheel_builds_every_format_outside_the_checkout(tmp_path: 
     assert "pipeline/bundled/scorm/scorm12edition/imscp_rootv1p1p2.xsd" in names
     assert "pipeline/bundled/schema/page.schema.json" in names
     assert "pipeline/templates/site/page.html" in names and "pipeline/package/runtime/sco.js" in names
+    assert {f"pipeline/bundled/scorm-again/{n}" for n in ("scorm12.min.js", "scorm2004.min.js", "LICENSE")} <= names
+    assert {"pipeline/package/host/lms.html", "pipeline/package/host/lms.js"} <= names
 
     # a fresh venv with only the wheel; its dependencies are the test venv's (offline, same locked versions)
     venv = tmp_path / "venv"
@@ -86,4 +88,7 @@ def test_the_installed_wheel_builds_every_format_outside_the_checkout(tmp_path: 
     assert "imscp_v1p1.xsd" in zipfile.ZipFile(out / "scorm" / "installed-tool-scorm2004.zip").namelist()
     verified = run([handbook, "verify", *zips], work, env)  # exit 0: no errors
     assert "All checks passed." in verified, verified
+    # --run from the wheel's own scorm-again and LMS frame (no node_modules here), the test venv's Playwright
+    ran = run([handbook, "verify", "--run", "--run-seconds", "0.5", *zips], work, env)
+    assert "All checks passed." in ran, ran
     assert run([handbook, "check", "src/pages/introduction.md"], work, env)

@@ -84,20 +84,20 @@ def _verify(display: str, archive: zipfile.ZipFile) -> list[Diagnostic]:
         nested = sorted(n for n in by_name if n.rsplit("/", 1)[-1].lower() == MANIFEST)
         where = f"; found {nested[0]}: zip the folder's contents, not the folder" if nested else ""
         findings.append(Finding(1, 1, "PKG002", f"no {MANIFEST} at the root of the zip{where}"))
-        return _diagnostics(display, findings, [])
+        return diagnostics(display, findings, [])
     text, why = read_entry(archive, by_name[MANIFEST], MAX_MANIFEST)
     if text is None:
         findings.append(Finding(1, 1, "PKG018", f"{MANIFEST} {why}"))
-        return _diagnostics(display, findings, [])
+        return diagnostics(display, findings, [])
     files = {n for n in by_name if not n.endswith("/")}
     root, manifest_findings = _manifest(text, files)
     findings += manifest_findings
     if root is not None:
         findings += _launch_loads(archive, root, by_name, files)
-    return _diagnostics(display, findings, text.split(b"\n"))
+    return diagnostics(display, findings, text.split(b"\n"))
 
 
-def _diagnostics(display: str, findings: list[Finding], lines: list[bytes]) -> list[Diagnostic]:
+def diagnostics(display: str, findings: list[Finding], lines: list[bytes]) -> list[Diagnostic]:
     """Every finding as a diagnostic with its column and source line. Linear however long a line is: each
     line is decoded once and shared by its findings (the report windows it), and the text a finding points
     at is searched for from where the previous finding on that line was found (findings come in document
@@ -113,6 +113,17 @@ def _diagnostics(display: str, findings: list[Finding], lines: list[bytes]) -> l
             line = decoded[f.line]
         out.append(_diag(display, f, line, cursor))
     return out
+
+
+def parse_manifest(text: bytes) -> etree._Element | None:
+    """The manifest's root element, parsed as verify does (no entities, no network), or None if not XML."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        return etree.fromstring(text, parser)
+    except etree.XMLSyntaxError:
+        return None
 
 
 def _manifest(text: bytes, files: set[str]) -> tuple[etree._Element | None, list[Finding]]:
