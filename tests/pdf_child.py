@@ -36,19 +36,35 @@ def harfbuzz_subset_loaded() -> bool:
     return ffi.harfbuzz_subset is not None
 
 
+def move_fonts(folder: Path) -> None:
+    """Use copies of the font packages' files in ``folder``: the fonts of another virtual environment."""
+    import shutil
+
+    from pipeline.render import pdf_fonts
+
+    original = pdf_fonts.font_dir
+    for package in {package for _f, package, _n, _w, _s in pdf_fonts.FACES}:
+        shutil.copytree(original(package), folder / package / "files")
+    pdf_fonts.font_dir = lambda package: folder / package / "files"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--hide-harfbuzz-subset", action="store_true")
+    parser.add_argument("--source", type=Path, help="the handbook to build (default: the sample)")
+    parser.add_argument("--fonts-in", type=Path, help="a copy of the font packages here, as another venv has")
     args = parser.parse_args()
     if args.hide_harfbuzz_subset:
         hide_harfbuzz_subset()
+    if args.fonts_in:
+        move_fonts(args.fonts_in)
 
     from pipeline.build import build
     from pipeline.config import Config
     from tests.conftest import SOURCE
 
-    result = build(Config(source=SOURCE, out=args.out, formats=("pdf",), jobs=1))
+    result = build(Config(source=args.source or SOURCE, out=args.out, formats=("pdf",), jobs=1))
     assert result.ok and result.book is not None
     pdf = args.out / "pdf" / f"{result.book.manifest.id}.pdf"
     print(json.dumps({"pdf": str(pdf), "harfbuzz_subset": harfbuzz_subset_loaded()}))

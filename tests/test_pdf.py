@@ -278,12 +278,18 @@ def test_tagged_by_default(sample: tuple[Book, Path]) -> None:
 
 @pytest.fixture(scope="module")
 def fonttools_builds(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[bytes, bool]]:
-    """The sample's PDF built twice at once in fresh processes with different PYTHONHASHSEEDs, each as on a
-    machine without libharfbuzz-subset: (PDF bytes, whether WeasyPrint loaded libharfbuzz-subset)."""
+    """The sample's PDF built twice at once in fresh processes with different PYTHONHASHSEEDs, the second from
+    copies of the source and the fonts in other folders (as on another machine), each as on a machine without
+    libharfbuzz-subset: (PDF bytes, whether WeasyPrint loaded libharfbuzz-subset)."""
+    elsewhere = tmp_path_factory.mktemp("another-checkout")
+    shutil.copytree(SOURCE, elsewhere / "deeper" / "source")
     children = []
-    for seed in ("1", "2"):
+    for seed, moved in (
+        ("1", []),
+        ("2", ["--source", f"{elsewhere}/deeper/source", "--fonts-in", f"{elsewhere}/venv"]),
+    ):
         out = tmp_path_factory.mktemp(f"pdf-seed{seed}")
-        command = [sys.executable, "-m", "tests.pdf_child", str(out), "--hide-harfbuzz-subset"]
+        command = [sys.executable, "-m", "tests.pdf_child", str(out), "--hide-harfbuzz-subset", *moved]
         env = {**os.environ, "PYTHONHASHSEED": seed}
         children.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True))
     builds = []
@@ -296,7 +302,7 @@ def fonttools_builds(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[byt
 
 
 def test_two_builds_are_byte_identical(fonttools_builds: list[tuple[bytes, bool]]) -> None:
-    """Other processes, other hash seeds, other seconds on the clock: the same bytes, without HarfBuzz."""
+    """Other processes, hash seeds, source folders and seconds on the clock: the same bytes, without HarfBuzz."""
     (first, first_hb), (second, second_hb) = fonttools_builds
     assert not first_hb and not second_hb  # WeasyPrint alone would have subset with fontTools
     assert first.startswith(b"%PDF-")

@@ -97,13 +97,21 @@ def jobs_of(
 
 def _job(target: str, document: PrintBook, book: Book, variant: str | None, chunk_pages: int | None) -> Job:
     html = compose(document)
+    roots = (str(book.root), *(str(root) for root in font_roots()))
     digest = hashlib.sha256()
-    for part in (html, str(variant), str(chunk_pages), _environment_digest(), _assets_digest(book)):
+    for part in (_portable(html, roots), str(variant), str(chunk_pages), _environment_digest(), _assets_digest(book)):
         digest.update(part.encode() + b"\0")
     key = digest.hexdigest()
-    roots = (str(book.root), *(str(root) for root in font_roots()))
     task = Task(html, str(book.root), roots, identifier=key[:32], variant=variant, salt=_environment_digest())
     return Job(target, document, task, chunk_pages, key)
+
+
+def _portable(html: str, roots: tuple[str, ...]) -> str:
+    """The HTML with the folders it names (the source, the installed fonts) as placeholders: the key, and so
+    the PDF's /ID, is the same for the same handbook wherever the checkout or the virtual environment lies."""
+    for number, root in enumerate(roots):
+        html = html.replace(Path(root).as_uri(), f"root{number}:").replace(root, f"root{number}:")
+    return html
 
 
 @functools.cache
