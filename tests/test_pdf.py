@@ -317,6 +317,17 @@ def test_the_pdf_is_the_same_with_or_without_harfbuzz_subset(
     assert sample[1].read_bytes() == fonttools_builds[0][0]
 
 
+def test_a_relative_source_folder_gives_the_same_pdf(
+    sample: tuple[Book, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`handbook build --source src` from the handbook's own repository: the same bytes as an absolute path."""
+    shutil.copytree(SOURCE, tmp_path / "src")
+    monkeypatch.chdir(tmp_path)
+    result = build(Config(source=Path("src"), out=Path("out"), formats=("pdf",)))
+    assert result.ok and result.book is not None
+    assert (tmp_path / "out" / "pdf" / f"{result.book.manifest.id}.pdf").read_bytes() == sample[1].read_bytes()
+
+
 def test_fonts_are_subset_by_fonttools_keeping_their_own_timestamp(sample: tuple[Book, Path]) -> None:
     """Our subsetter ran, and the clock is not in the font: 'head' is the source's, layout tables are gone."""
     assert installed()  # the sample was rendered in this process, by WeasyPrint with our Font.subset

@@ -110,7 +110,9 @@ def _portable(html: str, roots: tuple[str, ...]) -> str:
     """The HTML with the folders it names (the source, the installed fonts) as placeholders: the key, and so
     the PDF's /ID, is the same for the same handbook wherever the checkout or the virtual environment lies."""
     for number, root in enumerate(roots):
-        html = html.replace(Path(root).as_uri(), f"root{number}:").replace(root, f"root{number}:")
+        folder = Path(root).absolute()
+        for written in (folder.as_uri(), str(folder)):
+            html = html.replace(written, f"root{number}:")
     return html
 
 
