@@ -31,7 +31,6 @@ class Diagnostic:
     message: str
     hint: str = ""
     source_line: str = ""
-    end_col: int = 0
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.col, self.code, self.message)

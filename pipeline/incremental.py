@@ -6,25 +6,17 @@ run again over every page's small facts. Entries not used by the latest check ar
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.checks import Context, PageFacts, check_page
 from pipeline.diagnostics import Diagnostic
+from pipeline.hashing import digest
 from pipeline.load import RawPage
 from pipeline.model import Book, Page
 from pipeline.parse import parse
 from pipeline.validate import validate
-
-
-def digest(*parts: str) -> str:
-    hasher = hashlib.sha256()
-    for part in parts:
-        hasher.update(part.encode())
-        hasher.update(b"\0")
-    return hasher.hexdigest()
 
 
 @dataclass(slots=True)

@@ -183,9 +183,3 @@ class Book:
         if self.workers is not None:
             return self.workers.map(fn, arg)
         return [fn(page, self, arg) for page in self.pages]
-
-    def page(self, page_id: str) -> Page | None:
-        for page in self.pages:
-            if page.id == page_id:
-                return page
-        return None

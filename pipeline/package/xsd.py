@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.package.controls import IMSMD12, SCORM12, SCORM2004, definitions
@@ -113,7 +112,3 @@ def _tidy(message: str) -> str:
     for prefix in ("http://www.imsproject.org/xsd/", "http://www.imsglobal.org/xsd/", "http://www.adlnet.org/xsd/"):
         message = message.replace("{" + prefix, "{")
     return message
-
-
-def folder_path(folder: str) -> Path:
-    return definitions() / folder

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
@@ -14,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from pipeline.config import Config
+from pipeline.hashing import digest
 from pipeline.model import Book, Page
 from pipeline.render import site_pages, site_search
 from pipeline.render.cite import Citations, render_citations
@@ -85,20 +85,22 @@ def build_site(book: Book, config: Config, cache: SiteCache | None = None, progr
     """Every file of the site; with ``cache``, unchanged pages are neither rendered nor templated again."""
     cache = cache if cache is not None else SiteCache()
     names = site_pages.Names.of(book)
-    texts = [_digest(page.source.text) for page in book.pages]
+    texts = [digest(page.source.text) for page in book.pages]
     citations = _citations(book, texts, config, cache)
-    digest = _digest(
+    book_digest = digest(
         book.manifest.source.text,
         json.dumps([citations.groups, citations.entries], sort_keys=True),
         json.dumps(dataclasses.asdict(names), sort_keys=True),
     )
     links = site_links(names.references)
-    book_key = _digest(digest, json.dumps(site_pages.book_context(book, names), sort_keys=True))
+    book_key = digest(book_digest, json.dumps(site_pages.book_context(book, names), sort_keys=True))
     files: dict[str, bytes] = {}
     bodies: dict[str, Body] = {}
     pages: dict[str, bytes] = {}
     # the body, the page header and the contents all come from the page's text: it keys them all
-    keys = [_digest(digest, page.id, page.source.display, text) for page, text in zip(book.pages, texts, strict=True)]
+    keys = [
+        digest(book_digest, page.id, page.source.display, text) for page, text in zip(book.pages, texts, strict=True)
+    ]
     wanted = frozenset(page.id for page, key in zip(book.pages, keys, strict=True) if key not in cache.bodies)
     fresh = book.map_pages(_body_task, (citations, links, wanted)) if wanted else [None] * len(keys)
     for index, page in enumerate(book.pages):
@@ -106,7 +108,7 @@ def build_site(book: Book, config: Config, cache: SiteCache | None = None, progr
         body = fresh[index] or cache.bodies[body_key]
         bodies[body_key] = body
         around = json.dumps([site_pages.neighbour(book, index, names), index, len(book.pages)])
-        page_key = _digest("page.html", book_key, body_key, around)
+        page_key = digest("page.html", book_key, body_key, around)
         found = cache.pages.get(page_key)
         if found is None:
             context = site_pages.page_context(book, index, names, body.rubrics)
@@ -127,14 +129,6 @@ def build_site(book: Book, config: Config, cache: SiteCache | None = None, progr
     return Site(files, _assets(book, bodies.values()))
 
 
-def _digest(*parts: str) -> str:
-    hasher = hashlib.sha256()
-    for part in parts:
-        hasher.update(part.encode())
-        hasher.update(b"\0")
-    return hasher.hexdigest()
-
-
 def _citations(book: Book, texts: list[str], config: Config, cache: SiteCache) -> Citations:
     """Citations for the book: pandoc (or its disk cache) only when the set of citation groups changed."""
     groups: dict[str, tuple[str, ...]] = {}
@@ -147,7 +141,7 @@ def _citations(book: Book, texts: list[str], config: Config, cache: SiteCache) -
         ordered.update(dict.fromkeys(found))
     cache.groups = groups
     references = json.dumps([ref.csl for ref in book.references], sort_keys=True)
-    key = _digest(*ordered, references, book.manifest.citation_style, book.manifest.language)
+    key = digest(*ordered, references, book.manifest.citation_style, book.manifest.language)
     if key not in cache.citations:
         cache.citations = {key: render_citations(book, config.cache)}
     return cache.citations[key]
@@ -169,7 +163,7 @@ def _body(page: Page, book: Book, citations: Citations, links: Links) -> Body:
 
 def _templated(name: str, context: dict[str, Any], old: dict[str, bytes], new: dict[str, bytes]) -> bytes:
     """A template rendered, or taken from ``old`` when its context is unchanged; kept in ``new``."""
-    key = _digest(name, json.dumps(context, sort_keys=True, default=str))
+    key = digest(name, json.dumps(context, sort_keys=True, default=str))
     found = old.get(key)
     new[key] = found if found is not None else _html(name, context)
     return new[key]

@@ -29,7 +29,9 @@ def font_dir(package: str) -> Path:
     """The folder of a font package's files, found without importing it."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise PipelineError(f"font package {package!r} is not installed (`make build` in a checkout, or reinstall the tool, installs it)")
+        raise PipelineError(
+            f"font package {package!r} is not installed (`make build` in a checkout, or a reinstall of the tool)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "files"
 
 
