@@ -74,12 +74,13 @@ class PageLearner(Learner):
         super().__init__(page, lms, folder, version)
         self.launch_file = launch_file
 
-    def launch(self, seed: dict[str, str] | None = None, commit_url: str | None = None) -> None:
+    def launch(
+        self, seed: dict[str, str] | None = None, commit_url: str | None = None, missing: tuple[str, ...] = ()
+    ) -> None:
         self.page.goto(f"{self.lms.base}/host.html")
         src = f"{self.folder}/{self.launch_file}"
-        self.page.evaluate(
-            "o => launch(o)", {"version": self.version, "seed": seed, "commitUrl": commit_url, "src": src}
-        )
+        options = {"version": self.version, "seed": seed, "commitUrl": commit_url, "src": src, "missing": list(missing)}
+        self.page.evaluate("o => launch(o)", options)
         self.wait_for_site()
         self.sco.evaluate(SPY)
 

@@ -56,11 +56,19 @@ class Learner:
         page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
-    def launch(self, seed: dict[str, str] | None = None, commit_url: str | None = None) -> None:
+    def launch(
+        self, seed: dict[str, str] | None = None, commit_url: str | None = None, missing: tuple[str, ...] = ()
+    ) -> None:
         self.page.goto(f"{self.lms.base}/host.html")
         self.page.evaluate(
             "o => launch(o)",
-            {"version": self.version, "seed": seed, "commitUrl": commit_url, "src": f"{self.folder}/scorm_launch.html"},
+            {
+                "version": self.version,
+                "seed": seed,
+                "commitUrl": commit_url,
+                "src": f"{self.folder}/scorm_launch.html",
+                "missing": list(missing),
+            },
         )
         self.wait_for_site()
 
@@ -305,6 +313,32 @@ def test_self_assessment_answers_become_interactions(learner: Learner) -> None:
         responses = [cmi[f"cmi.interactions.{n}.learner_response"] for n in range(count)]
         assert responses == [levels[c] for c in columns] + [result]
         assert cmi["cmi.interactions.0.description"]
+    assert not learner.errors
+
+
+@pytest.mark.parametrize("learner", ["2004"], indirect=True)
+def test_a_resumed_session_without_interactions_count_journals_after_the_earlier_answers(learner: Learner) -> None:
+    """An LMS without cmi.interactions._count (wagtail-lms, scormhost) that hands back what an earlier
+    session journaled: new answers go after it, not over it from index 0."""
+    earlier = {"cmi.interactions.0.id": "earlier_q1", "cmi.interactions.0.type": "likert"}
+    earlier |= {"cmi.interactions.1.id": "earlier_q2", "cmi.interactions.1.type": "likert"}
+    learner.launch(seed=earlier, missing=("cmi.interactions._count",))
+    doc = learner.config()["pages"][0][0]
+    learner.open(doc)
+    rubric = learner.site.query_selector("table.rubric[data-rubric]").get_attribute("data-rubric")
+    first = learner.site.query_selector("table.rubric tbody tr[data-question]")
+    question = first.get_attribute("data-question")
+    first.query_selector_all("button.rubric-choice")[1].click()
+    learner.page.wait_for_function(
+        "() => window.lmsCalls.some(c => c.method === 'SetValue' && /^cmi\\.interactions\\.\\d+\\.id$/.test(c.args[0]))"
+    )
+    learner.leave()
+    cmi = learner.cmi()
+    assert [cmi[f"cmi.interactions.{n}.id"] for n in range(3)] == [
+        "earlier_q1",
+        "earlier_q2",
+        f"{rubric}_{question}",
+    ]
     assert not learner.errors
 
 

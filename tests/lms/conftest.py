@@ -1,7 +1,13 @@
-"""A real LMS on loopback: wagtail-lms (Django + Wagtail, SQLite) in a throwaway project, its dev server.
+"""Real LMSs on loopback, each in its own process group, with state in a temporary folder.
 
-The Django side runs in subprocesses (migrate, setup, runserver) with the settings of
-``tests/lms/wagtail_project``; the tests read what the LMS stored straight from its SQLite file.
+- wagtail-lms (Django + Wagtail, SQLite) in a throwaway project, its dev server: the Django side runs
+  in subprocesses (migrate, setup, runserver) with the settings of ``tests/lms/wagtail_project``; the
+  tests read what the LMS stored straight from its SQLite file.
+- scormhost (FastAPI, SQLite for its accounts, one JSON file of CMI elements per learner and SCO) under
+  uvicorn, through ``tests/lms/scormhost_app.py``.
+
+Shared: the packages (one build for every LMS), starting and stopping a server, and a learner in
+Chromium who reads and answers in our SCO wherever an LMS's player frames it (``ScoLearner``).
 """
 
 from __future__ import annotations
@@ -18,10 +24,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -30,6 +36,8 @@ from tests.chromium import need_browser
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = "tests.lms.wagtail_project.settings"
 START_TIMEOUT = 120.0  # the dev server's system checks are slow on a shared 2-core machine
+WAIT = 30.0  # seconds for an LMS to have stored what the page sent
+T = TypeVar("T")
 
 
 @dataclass
@@ -119,35 +127,227 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait(timeout=15)
 
 
+@contextlib.contextmanager
+def serve(args: list[str], env: dict[str, str], log: Path, ready: Callable[[int], str]) -> Iterator[str]:
+    """``args`` (``{port}`` filled in with a free loopback port) run from the checkout in a process group
+    of their own, output to ``log``; yields the base URL once ``ready(port)`` answers 200; stopped after."""
+    port = _free_port()
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [arg.format(port=port) for arg in args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_up(server, ready(port), log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(server)
+
+
+def settled(read: Callable[[], T]) -> T:
+    """What ``read`` returns once it has stopped changing for a second: players send their data
+    asynchronously, so the last requests may still be under way when the page is gone."""
+    deadline, last, quiet = time.monotonic() + WAIT, None, 0.0
+    while time.monotonic() < deadline:
+        now = read()
+        if now == last and now:
+            quiet += 0.25
+            if quiet >= 1.0:
+                return now
+        else:
+            quiet, last = 0.0, now
+        time.sleep(0.25)
+    raise AssertionError(f"the LMS never settled: {last}")
+
+
 @pytest.fixture(scope="session")
-def wagtail_lms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WagtailLms]:
+def handbook_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sample handbook as a SCORM 1.2 and a SCORM 2004 zip, built once for every LMS."""
+    need_browser()
+    return _build(tmp_path_factory.mktemp("lms-build"))
+
+
+@pytest.fixture(scope="session")
+def wagtail_lms(tmp_path_factory: pytest.TempPathFactory, handbook_zips: dict[str, Path]) -> Iterator[WagtailLms]:
     """wagtail-lms migrated, with an editor, a learner enrolled in a course, and both packages imported
     through its own admin upload view; its dev server on a free loopback port."""
-    need_browser()
     state = tmp_path_factory.mktemp("wagtail-lms")
-    zips = _build(tmp_path_factory.mktemp("lms-build"))
     _run(state, "-m", "django", "migrate", "--verbosity", "0")
     json.loads(_run(state, "-m", "tests.lms.wagtail_project.setup", "site"))
     packages = {
         version: json.loads(
             _run(state, "-m", "tests.lms.wagtail_project.setup", "import", str(path), f"Handbook {version}", version)
         )
-        for version, path in zips.items()
+        for version, path in handbook_zips.items()
     }
-    port = _free_port()
-    log = state / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=_env(state),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    with serve(
+        [sys.executable, "-m", "django", "runserver", "127.0.0.1:{port}", "--noreload"],
+        _env(state),
+        state / "server.log",
+        lambda port: f"http://127.0.0.1:{port}/accounts/login/",
+    ) as base:
+        yield WagtailLms(base, state, packages, handbook_zips)
+
+
+class ScoLearner:
+    """A learner in a browser context of their own, in our SCO as an LMS's player frames it: reads
+    sections, answers a self-assessment. Subclasses log in, launch and leave the LMS's way."""
+
+    player_frame = "iframe"  # the LMS's frame around our launch page, in its player page
+
+    def __init__(self, chromium: Any) -> None:
+        self.context = chromium.new_context(viewport={"width": 1000, "height": 700})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(30_000)
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def wait_for_sco(self) -> None:
+        """Our launch page in the player's frame, connected or not, with the site's page loaded."""
+        self.page.wait_for_selector(self.player_frame)
+        self.page.wait_for_function(
+            """selector => {
+                const player = document.querySelector(selector);
+                const sco = player && player.contentWindow;
+                const frame = sco && sco.HandbookSCORM && sco.document.getElementById('hb-frame');
+                const doc = frame && frame.src && frame.contentDocument;
+                return Boolean(doc && doc.location.href !== 'about:blank' && doc.readyState === 'complete');
+            }""",
+            arg=self.player_frame,
         )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_until_up(server, f"{base}/accounts/login/", log)
-        yield WagtailLms(base, state, packages, zips)
-    finally:
-        _stop(server)
+
+    @property
+    def sco(self) -> Any:
+        return self.page.query_selector(self.player_frame).content_frame()
+
+    @property
+    def site(self) -> Any:
+        return self.sco.query_selector("#hb-frame").content_frame()
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.sco.evaluate("() => window.HandbookSCORM.state()"))
+
+    def pages(self) -> list[tuple[str, int]]:
+        config = self.sco.evaluate("() => JSON.parse(document.getElementById('hb-scorm-config').textContent)")
+        return [(str(doc), int(count)) for doc, count in config["pages"]]
+
+    def open(self, doc: str) -> None:
+        self.site.evaluate("d => { window.location.href = d + '.html'; }", doc)
+        self.site.wait_for_url(f"**/{doc}.html")
+        self.site.wait_for_load_state("load")
+
+    def read(self, doc: str, sections: range) -> None:
+        for index in sections:
+            self.site.evaluate(
+                "i => document.querySelectorAll('section.hb-section')[i]"
+                ".scrollIntoView({block: 'end', behavior: 'instant'})",
+                index,
+            )
+            self.sco.wait_for_function("a => window.HandbookSCORM.seen(a[0]).indexOf(a[1]) >= 0", arg=[doc, index])
+
+    def answer_every_row(self, choice: int = 1) -> tuple[str, list[str]]:
+        """The level ``choice`` (0: the first) in each row of the shown page's first self-assessment table."""
+        table = self.site.query_selector("table.rubric[data-rubric]")
+        rows = table.query_selector_all("tbody tr[data-question]")
+        for row in rows:
+            row.query_selector_all("button.rubric-choice")[choice].click()
+        assert table.get_attribute("data-result")
+        return str(table.get_attribute("data-rubric")), [str(r.get_attribute("data-question")) for r in rows]
+
+    def section_top(self, anchor: str) -> tuple[float, float]:
+        """Where the section ``anchor`` of the shown page lies: its top and the frame's height."""
+        top, height = self.site.evaluate(
+            "a => [[...document.querySelectorAll('section.hb-section')].find(s => s.dataset.section === a)"
+            ".getBoundingClientRect().top, window.innerHeight]",
+            anchor,
+        )
+        return float(top), float(height)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+EDITOR = ("editor", "editor@example.com", "editor-password-1")
+LEARNER_ACCOUNT = ("learner", "learner@example.com", "learner-password-1")
+
+
+@dataclass
+class ScormHost:
+    """scormhost running: its base URL, its state folder, the editor's import of our 2004 package."""
+
+    base: str
+    state: Path
+    package: str  # the package id scormhost gave the upload
+    listed: dict[str, Any]  # the package in its catalog API: id, title, schema version, launch count
+    manifest: dict[str, Any]  # what its import parsed from imsmanifest.xml and stored: title, launches…
+    zip: Path
+
+    def db(self) -> sqlite3.Connection:
+        """Its SQLite database: the accounts (``users``)."""
+        connection = sqlite3.connect(self.state / "scormhost.db", timeout=20)
+        connection.row_factory = sqlite3.Row
+        return connection
+
+    def user_id(self, username: str) -> int:
+        with self.db() as db:
+            (user_id,) = db.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
+        return int(user_id)
+
+    def cmi(self, username: str, launch: str) -> dict[str, str]:
+        """What scormhost stored for an account and a SCO: its one JSON file of CMI elements (empty if none)."""
+        path = self.state / "sessions" / self.package / f"{self.user_id(username)}__{launch.replace('/', '_')}.json"
+        if not path.is_file():
+            return {}
+        stored = json.loads(path.read_text("utf-8"))
+        return {str(key): str(value) for key, value in stored["elements"].items()}
+
+
+def register(page: Any, base: str, account: tuple[str, str, str], display: str) -> None:
+    """An account made through scormhost's own register page (the first one becomes its admin)."""
+    username, email, password = account
+    page.goto(f"{base}/register")
+    page.fill("input[name=display_name]", display)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("#auth-form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.fixture(scope="session")
+def scormhost(
+    tmp_path_factory: pytest.TempPathFactory, handbook_zips: dict[str, Path], chromium: Any
+) -> Iterator[ScormHost]:
+    """scormhost under uvicorn on a free loopback port; the editor (its first account, so its admin)
+    uploads our SCORM 2004 zip through its catalog page's upload form; the learner has an account."""
+    state = tmp_path_factory.mktemp("scormhost")
+    env = dict(os.environ)
+    env.update(
+        HANDBOOK_SCORMHOST_STATE=str(state),
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+        PYTHONUNBUFFERED="1",
+    )
+    args = [sys.executable, "-m", "uvicorn", "--factory", "tests.lms.scormhost_app:app"]
+    args += ["--host", "127.0.0.1", "--port", "{port}", "--no-access-log"]
+    with serve(args, env, state / "server.log", lambda port: f"http://127.0.0.1:{port}/health") as base:
+        context = chromium.new_context()
+        try:
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            register(page, base, EDITOR, "Editor")
+            page.set_input_files("#upload-form input[type=file]", str(handbook_zips["2004"]))
+            with page.expect_response(lambda r: r.url == f"{base}/api/packages" and r.request.method == "POST") as sent:
+                page.click("#upload-form button[type=submit]")
+            assert sent.value.status == 201
+            page.wait_for_selector("td code")  # the catalog, reloaded after the upload, lists the package
+            (listed,) = page.request.get(f"{base}/api/packages").json()
+            meta = json.loads((state / "packages" / listed["id"] / ".scormhost.json").read_text("utf-8"))
+            page.context.clear_cookies()
+            register(page, base, LEARNER_ACCOUNT, "Learner")
+        finally:
+            context.close()
+        yield ScormHost(base, state, str(listed["id"]), listed, dict(meta["manifest"]), handbook_zips["2004"])

@@ -252,10 +252,24 @@
 
   /* One interaction: 1.2 `choice` answered with the level's letter (a, b, c…: the 1.2 format
      for choice responses), 2004 `likert` answered with the level id. */
-  var interactions = 0; // the next index: an LMS without _count (wagtail-lms) would have us overwrite n = 0
+  var interactions = -1; // the next index, once known: an LMS without _count would have us overwrite n = 0
+
+  /* The index of the next interaction: the LMS's _count, or our own, whichever is larger. An LMS
+     without _count (wagtail-lms, scormhost) still hands back what earlier sessions journaled: the
+     first time, skip the indexes whose id it returns, or a resumed session overwrites them. */
+  function nextInteraction() {
+    var count = parseInt(call("get", "cmi.interactions._count"), 10);
+    if (interactions < 0) {
+      interactions = 0;
+      while (isNaN(count) && interactions < 10000 && call("get", "cmi.interactions." + interactions + ".id")) {
+        interactions++;
+      }
+    }
+    return Math.max(interactions, count || 0);
+  }
 
   function interaction(id, level, text, levels) {
-    var count = Math.max(interactions, parseInt(call("get", "cmi.interactions._count"), 10) || 0);
+    var count = nextInteraction();
     interactions = count + 1;
     var prefix = "cmi.interactions." + count + ".";
     set(prefix + "id", id);

@@ -1,0 +1,138 @@
+"""Our SCORM 2004 package in a real host: scormhost imports it through its catalog's upload form, its
+launcher frames it beside its API_1484_11 in Chromium, a learner reads and answers, and the CMI data
+it stored for the learner's account is read back from its files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.lms.conftest import LEARNER_ACCOUNT, ScoLearner, ScormHost, settled
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+LAUNCH = "scorm_launch.html"
+
+
+class HostLearner(ScoLearner):
+    """The learner in scormhost: logs in on its login page, launches from the catalog, leaves for it."""
+
+    player_frame = "#scormhost-content"
+
+    def __init__(self, chromium: Any, host: ScormHost) -> None:
+        super().__init__(chromium)
+        self.host = host
+
+    def launch(self) -> None:
+        _, email, password = LEARNER_ACCOUNT
+        self.page.goto(f"{self.host.base}/login")
+        self.page.fill("input[name=email]", email)
+        self.page.fill("input[name=password]", password)
+        self.page.click("#auth-form button[type=submit]")
+        self.page.wait_for_url(f"{self.host.base}/")
+        self.page.click(f"a[href='/launch/{self.host.package}']")  # its catalog's "Launch"
+        self.page.wait_for_url(f"{self.host.base}/launch/{self.host.package}")
+        self.wait_for_sco()
+
+    def leave(self) -> None:
+        """Back to the catalog: the launch page goes, our pagehide commits and terminates."""
+        self.page.goto(f"{self.host.base}/")
+
+
+@pytest.fixture
+def learner(chromium: Any, scormhost: ScormHost) -> Iterator[HostLearner]:
+    person = HostLearner(chromium, scormhost)
+    try:
+        yield person
+    finally:
+        person.close()
+
+
+def stored(host: ScormHost) -> dict[str, str]:
+    return settled(lambda: host.cmi(LEARNER_ACCOUNT[0], LAUNCH))
+
+
+def interactions(data: dict[str, str]) -> list[dict[str, str]]:
+    found, n = [], 0
+    while f"cmi.interactions.{n}.id" in data:
+        prefix = f"cmi.interactions.{n}."
+        found.append({key[len(prefix) :]: value for key, value in data.items() if key.startswith(prefix)})
+        n += 1
+    return found
+
+
+def test_scorm2004_import_launch_leave_and_resume(chromium: Any, scormhost: ScormHost) -> None:
+    host = scormhost
+    # the import, by scormhost itself: the zip extracted, the 2004 manifest read
+    manifest = host.manifest
+    assert host.listed["schema_version"] == manifest["schema_version"] and host.listed["launch_count"] == 1
+    assert manifest["schema_version"] == "2004 4th Edition" and manifest["title"] == "Skill Progression Map"
+    assert [launch["href"] for launch in manifest["launches"]] == [LAUNCH]
+    content = host.state / "packages" / host.package
+    assert (content / "imsmanifest.xml").is_file() and (content / "scorm_runtime" / "sco.js").is_file()
+    assert host.cmi(LEARNER_ACCOUNT[0], LAUNCH) == {}
+
+    # first session: read the first page, part of the second, answer its self-assessment, leave
+    first = HostLearner(chromium, host)
+    try:
+        first.launch()
+        assert first.state()["connected"]  # found scormhost's API_1484_11 in its launcher and initialized
+        pages = first.pages()
+        first.open(pages[0][0])
+        first.read(pages[0][0], range(pages[0][1]))
+        first.open(pages[1][0])
+        rubric, questions = first.answer_every_row()
+        first.read(pages[1][0], range(3))
+        state = first.state()
+        bookmark, viewed, total = state["location"], state["viewed"], state["total"]
+        assert bookmark.startswith(pages[1][0] + "#") and state["status"] == "incomplete"
+        assert 0 < viewed < total
+        first.leave()
+        assert not first.errors
+    finally:
+        first.close()
+
+    data = stored(host)
+    assert data["cmi.location"] == bookmark, data
+    assert data["cmi.completion_status"] == "incomplete"
+    assert data["cmi.exit"] == "suspend"  # unfinished: the attempt is kept for resuming
+    assert data["cmi.suspend_data"].startswith("1") and len(data["cmi.suspend_data"]) <= 4000
+    assert float(data["cmi.progress_measure"]) == pytest.approx(viewed / total)
+    assert data["cmi.session_time"].startswith("PT") and data["cmi.session_time"].endswith("S")
+    # nothing is scored: scored elements hold only scormhost's own initial values
+    assert data["cmi.success_status"] == "unknown"
+    assert {key: value for key, value in data.items() if key.startswith("cmi.score")} == {"cmi.score.scaled": ""}
+    journal = interactions(data)
+    assert [i["id"] for i in journal] == [*(f"{rubric}_{q}" for q in questions), f"{rubric}_result"]
+    assert {i["type"] for i in journal} == {"likert"} and {i["result"] for i in journal} == {"neutral"}
+    assert all(i["learner_response"] and i["timestamp"] and i["description"] for i in journal)
+
+    # second session: back at the bookmark with what was read, then read the rest
+    second = HostLearner(chromium, host)
+    try:
+        second.launch()
+        assert second.site.url.endswith(f"/{pages[1][0]}.html")
+        top, height = second.section_top(bookmark.split("#", 1)[1])
+        assert 0 <= top <= height / 4  # scrolled back to the bookmarked section
+        assert second.state()["viewed"] == viewed  # what was read before still counts
+        # another browser, no answers kept in it: the learner answers the self-assessment anew
+        assert second.answer_every_row(2) == (rubric, questions)
+        for doc, count in pages:
+            second.open(doc)
+            second.read(doc, range(count))
+        assert second.state()["status"] == "completed"
+        second.leave()
+        assert not second.errors
+    finally:
+        second.close()
+    data = stored(host)
+    assert data["cmi.completion_status"] == "completed", data
+    assert data["cmi.exit"] == "normal"  # finished
+    assert data["cmi.progress_measure"] == "1"
+    assert {key: value for key, value in data.items() if key.startswith("cmi.score")} == {"cmi.score.scaled": ""}
+    # the second session's answers journaled after the first session's, none overwritten
+    again = interactions(data)
+    assert again[: len(journal)] == journal
+    assert [i["id"] for i in again[len(journal) :]] == [i["id"] for i in journal]
+    assert {i["learner_response"] for i in again[len(journal) :]} != {i["learner_response"] for i in journal}
