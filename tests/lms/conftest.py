@@ -148,13 +148,13 @@ def serve(args: list[str], env: dict[str, str], log: Path, ready: Callable[[int]
         _stop(server)
 
 
-def settled(read: Callable[[], T]) -> T:
-    """What ``read`` returns once it has stopped changing for a second: players send their data
-    asynchronously, so the last requests may still be under way when the page is gone."""
+def settled(read: Callable[[], T], done: Callable[[T], bool] = bool) -> T:
+    """What ``read`` returns once ``done`` holds for it and it has stopped changing for a second: players
+    send their data asynchronously, so the last requests may still be under way when the page is gone."""
     deadline, last, quiet = time.monotonic() + WAIT, None, 0.0
     while time.monotonic() < deadline:
         now = read()
-        if now == last and now:
+        if now == last and done(now):
             quiet += 0.25
             if quiet >= 1.0:
                 return now

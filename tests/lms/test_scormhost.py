@@ -4,7 +4,7 @@ it stored for the learner's account is read back from its files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -49,8 +49,9 @@ def learner(chromium: Any, scormhost: ScormHost) -> Iterator[HostLearner]:
         person.close()
 
 
-def stored(host: ScormHost) -> dict[str, str]:
-    return settled(lambda: host.cmi(LEARNER_ACCOUNT[0], LAUNCH))
+def stored(host: ScormHost, done: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+    """The learner's data once ``done`` holds for it and no more saves arrive."""
+    return settled(lambda: host.cmi(LEARNER_ACCOUNT[0], LAUNCH), done)
 
 
 def interactions(data: dict[str, str]) -> list[dict[str, str]]:
@@ -93,7 +94,7 @@ def test_scorm2004_import_launch_leave_and_resume(chromium: Any, scormhost: Scor
     finally:
         first.close()
 
-    data = stored(host)
+    data = stored(host, lambda data: "cmi.session_time" in data)  # Terminate's save arrived
     assert data["cmi.location"] == bookmark, data
     assert data["cmi.completion_status"] == "incomplete"
     assert data["cmi.exit"] == "suspend"  # unfinished: the attempt is kept for resuming
@@ -126,7 +127,7 @@ def test_scorm2004_import_launch_leave_and_resume(chromium: Any, scormhost: Scor
         assert not second.errors
     finally:
         second.close()
-    data = stored(host)
+    data = stored(host, lambda data: data.get("cmi.exit") == "normal")  # the finished session's saves
     assert data["cmi.completion_status"] == "completed", data
     assert data["cmi.exit"] == "normal"  # finished
     assert data["cmi.progress_measure"] == "1"
