@@ -267,8 +267,66 @@ class ScoLearner:
         )
         return float(top), float(height)
 
+    def leave(self) -> None:
+        """Leave the course the LMS's way (its back link or the catalog): our pagehide saves."""
+        raise NotImplementedError
+
     def close(self) -> None:
         self.context.close()
+
+
+@dataclass(frozen=True)
+class FirstVisit:
+    """What a learner did in the first session: the pages, the answered rubric, where they stopped."""
+
+    pages: list[tuple[str, int]]
+    rubric: str
+    questions: list[str]
+    bookmark: str
+    viewed: int
+    total: int
+
+
+def read_some_and_leave(learner: ScoLearner, launch: Callable[[], None]) -> FirstVisit:
+    """The first session: read the first page and part of the second, answer its self-assessment, leave."""
+    try:
+        launch()
+        assert learner.state()["connected"]  # found the LMS's API in its player and initialized
+        pages = learner.pages()
+        learner.open(pages[0][0])
+        learner.read(pages[0][0], range(pages[0][1]))
+        learner.open(pages[1][0])
+        rubric, questions = learner.answer_every_row()
+        learner.read(pages[1][0], range(3))
+        state = learner.state()
+        visit = FirstVisit(pages, rubric, questions, state["location"], state["viewed"], state["total"])
+        assert visit.bookmark.startswith(pages[1][0] + "#") and state["status"] == "incomplete"
+        assert 0 < visit.viewed < visit.total
+        learner.leave()
+        assert not learner.errors
+    finally:
+        learner.close()
+    return visit
+
+
+def resume_and_finish(learner: ScoLearner, launch: Callable[[], None], first: FirstVisit) -> None:
+    """The second session: back at the bookmark with what was read, answer anew, read the rest, leave."""
+    try:
+        launch()
+        assert learner.site.url.endswith(f"/{first.pages[1][0]}.html")
+        top, height = learner.section_top(first.bookmark.split("#", 1)[1])
+        assert 0 <= top <= height / 4  # scrolled back to the bookmarked section
+        assert learner.state()["viewed"] == first.viewed  # what was read before still counts
+        # another browser, no answers kept in it: the learner answers the self-assessment anew
+        assert learner.answer_every_row(2) == (first.rubric, first.questions)
+        for doc, count in first.pages:
+            learner.open(doc)
+            learner.read(doc, range(count))
+        assert learner.state()["status"] == "completed"
+        learner.leave()
+        assert not learner.errors
+    finally:
+        learner.close()
 
 
 EDITOR = ("editor", "editor@example.com", "editor-password-1")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.lms.conftest import LEARNER_ACCOUNT, ScoLearner, ScormHost, settled
+from tests.lms.conftest import LEARNER_ACCOUNT, ScoLearner, ScormHost, read_some_and_leave, resume_and_finish, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LAUNCH = "scorm_launch.html"
@@ -75,24 +75,10 @@ def test_scorm2004_import_launch_leave_and_resume(chromium: Any, scormhost: Scor
     assert host.cmi(LEARNER_ACCOUNT[0], LAUNCH) == {}
 
     # first session: read the first page, part of the second, answer its self-assessment, leave
-    first = HostLearner(chromium, host)
-    try:
-        first.launch()
-        assert first.state()["connected"]  # found scormhost's API_1484_11 in its launcher and initialized
-        pages = first.pages()
-        first.open(pages[0][0])
-        first.read(pages[0][0], range(pages[0][1]))
-        first.open(pages[1][0])
-        rubric, questions = first.answer_every_row()
-        first.read(pages[1][0], range(3))
-        state = first.state()
-        bookmark, viewed, total = state["location"], state["viewed"], state["total"]
-        assert bookmark.startswith(pages[1][0] + "#") and state["status"] == "incomplete"
-        assert 0 < viewed < total
-        first.leave()
-        assert not first.errors
-    finally:
-        first.close()
+    first_learner = HostLearner(chromium, host)
+    first = read_some_and_leave(first_learner, first_learner.launch)
+    rubric, questions = first.rubric, first.questions
+    bookmark, viewed, total = first.bookmark, first.viewed, first.total
 
     data = stored(host, lambda data: "cmi.session_time" in data)  # Terminate's save arrived
     assert data["cmi.location"] == bookmark, data
@@ -111,22 +97,7 @@ def test_scorm2004_import_launch_leave_and_resume(chromium: Any, scormhost: Scor
 
     # second session: back at the bookmark with what was read, then read the rest
     second = HostLearner(chromium, host)
-    try:
-        second.launch()
-        assert second.site.url.endswith(f"/{pages[1][0]}.html")
-        top, height = second.section_top(bookmark.split("#", 1)[1])
-        assert 0 <= top <= height / 4  # scrolled back to the bookmarked section
-        assert second.state()["viewed"] == viewed  # what was read before still counts
-        # another browser, no answers kept in it: the learner answers the self-assessment anew
-        assert second.answer_every_row(2) == (rubric, questions)
-        for doc, count in pages:
-            second.open(doc)
-            second.read(doc, range(count))
-        assert second.state()["status"] == "completed"
-        second.leave()
-        assert not second.errors
-    finally:
-        second.close()
+    resume_and_finish(second, second.launch, first)
     data = stored(host, lambda data: data.get("cmi.exit") == "normal")  # the finished session's saves
     assert data["cmi.completion_status"] == "completed", data
     assert data["cmi.exit"] == "normal"  # finished

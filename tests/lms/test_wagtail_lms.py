@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.lms.conftest import ScoLearner, WagtailLms, settled
+from tests.lms.conftest import ScoLearner, WagtailLms, read_some_and_leave, resume_and_finish, settled
 from tests.lms.wagtail_project.setup import LEARNER
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -89,24 +89,9 @@ def test_scorm12_import_launch_leave_and_resume(chromium: Any, wagtail_lms: Wagt
     assert (content / "imsmanifest.xml").is_file() and (content / "scorm_runtime" / "sco.js").is_file()
 
     # first session: read the first page, part of the second, answer its self-assessment, leave
-    first = LmsLearner(chromium, lms)
-    try:
-        first.launch("1.2")
-        assert first.state()["connected"]  # found wagtail-lms's API in the player page and initialized
-        pages = first.pages()
-        first.open(pages[0][0])
-        first.read(pages[0][0], range(pages[0][1]))
-        first.open(pages[1][0])
-        rubric, questions = first.answer_every_row()
-        first.read(pages[1][0], range(3))
-        state = first.state()
-        bookmark, viewed = state["location"], state["viewed"]
-        assert bookmark.startswith(pages[1][0] + "#") and state["status"] == "incomplete"
-        assert 0 < viewed < state["total"]
-        first.leave()
-        assert not first.errors
-    finally:
-        first.close()
+    first_learner = LmsLearner(chromium, lms)
+    first = read_some_and_leave(first_learner, lambda: first_learner.launch("1.2"))
+    rubric, questions, bookmark = first.rubric, first.questions, first.bookmark
 
     row, data = stored(lms, "1.2")
     # SCORMData, one row per element, is what wagtail-lms hands back to the SCO; the attempt row's copies
@@ -125,22 +110,7 @@ def test_scorm12_import_launch_leave_and_resume(chromium: Any, wagtail_lms: Wagt
 
     # second session: back at the bookmark with what was read, then read the rest
     second = LmsLearner(chromium, lms)
-    try:
-        second.launch("1.2")
-        assert second.site.url.endswith(f"/{pages[1][0]}.html")
-        top, height = second.section_top(bookmark.split("#", 1)[1])
-        assert 0 <= top <= height / 4  # scrolled back to the bookmarked section
-        assert second.state()["viewed"] == viewed  # what was read before still counts
-        # another browser, no answers kept in it: the learner answers the self-assessment anew
-        assert second.answer_every_row(2) == (rubric, questions)
-        for doc, count in pages:
-            second.open(doc)
-            second.read(doc, range(count))
-        assert second.state()["status"] == "completed"
-        second.leave()
-        assert not second.errors
-    finally:
-        second.close()
+    resume_and_finish(second, lambda: second.launch("1.2"), first)
     row, data = stored(lms, "1.2")
     # what the LMS hands back and what triggered its course completion; its attempt row's copy may be stale
     assert data["cmi.core.lesson_status"] == "completed", (row, data)
