@@ -129,7 +129,7 @@ def check(paths: tuple[Path, ...], source: Path | None, output_format: str, stri
     try:
         with sigterm_interrupts():
             for target in chosen.handbooks:
-                result = run(Config(source=target.source, strict=strict), keep_book=False)
+                result = run(Config(source=target.source, strict=strict))
                 diagnostics += target.reported(result.diagnostics)
     except PipelineError as exc:
         _fail(exc)

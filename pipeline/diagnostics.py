@@ -51,3 +51,27 @@ def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 def count(diagnostics: list[Diagnostic], severity: Severity) -> int:
     return sum(1 for d in diagnostics if d.severity is severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How a build weighs findings: the manifest's ``severity:`` overrides, and ``--strict``."""
+
+    overrides: dict[str, Severity]
+    strict: bool = False
+
+    def severity(self, diag: Diagnostic) -> Severity:
+        severity = self.overrides.get(diag.code, diag.severity)
+        return Severity.ERROR if self.strict and severity is Severity.WARNING else severity
+
+    def apply(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        """Each finding at its weighed severity, those turned off dropped, sorted."""
+        out = []
+        for diag in diagnostics:
+            severity = self.severity(diag)
+            if severity is not Severity.OFF:
+                out.append(diag.with_severity(severity) if severity is not diag.severity else diag)
+        return sorted_diagnostics(out)
+
+    def fails(self, diagnostics: list[Diagnostic]) -> bool:
+        return any(self.severity(diag) is Severity.ERROR for diag in diagnostics)

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from pipeline.build import check
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, PipelineError, Severity
-from pipeline.incremental import CheckCache
+from pipeline.pagecache import PageCache
 from pipeline.render import site_pages
 from pipeline.render.html import Site, SiteCache, build_site, static_files
 
@@ -58,7 +58,7 @@ class Preview:
     def __init__(self, config: Config, log: Log | None = None) -> None:
         self.config = config
         self.log = log or (lambda _message: None)
-        self.parsed = CheckCache()
+        self.pages = PageCache()
         self.rendered = SiteCache()
         self.static = static_files()
         self.state = State(0, None, None, 0.0)
@@ -71,10 +71,10 @@ class Preview:
         started = time.perf_counter()
         checked = 0.0
         try:
-            result = check(self.config, self.parsed)
+            result = check(self.config, self.pages, ("html",))
             checked = time.perf_counter() - started
             if result.ok and result.book is not None:
-                site, failure = build_site(result.book, self.config, self.rendered, self._progress), None
+                site, failure = build_site(result.book, result.parts["html"], self.config, self.rendered), None
             else:
                 site, failure = None, diagnostics_page(result.diagnostics)
         except PipelineError as exc:
@@ -89,10 +89,6 @@ class Preview:
         outcome = "ok" if site is not None else "failed, showing the diagnostics"
         self.log(f"rebuilt in {seconds:.2f} s (check {checked:.2f} s): {outcome}")
         return self.state
-
-    def _progress(self, message: str) -> None:
-        if self.state.version == 0:  # only the first, full build is long enough to report
-            self.log(message)
 
     def watch(self) -> None:
         """Rebuild after each batch of changes under the source folder, until ``stopping`` is set.

@@ -9,6 +9,13 @@ from typing import Any
 
 import pytest
 
+from pipeline.build import listed_pages
+from pipeline.load import load
+from pipeline.manifest import manifest
+from pipeline.model import Book
+from pipeline.parse import parse
+from pipeline.references import load_references
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
 SEED = ROOT / "tests" / "data" / "skill-progression-map.txt"
@@ -46,3 +53,13 @@ def chromium() -> Iterator[Any]:
 
     with browser() as instance:
         yield instance
+
+
+def parsed_book(source: Path) -> Book:
+    """The book with every page's tokens, which check() does not keep: for tests of the page-level renderers."""
+    sources, _found = load(source)
+    assert sources.manifest is not None and sources.manifest_doc is not None
+    man = manifest(sources.manifest, sources.manifest_doc)
+    references, _found = load_references(source, man.bibliography)
+    pages = tuple(parse(raw, page_id, meta) for raw, page_id, meta in listed_pages(sources, man))
+    return Book(source, man, pages, tuple(references), sources.assets)

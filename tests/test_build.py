@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bench.generate import generate
-from pipeline.build import PAGES_PER_WORKER, build, check
+from pipeline.build import build, check
 from pipeline.config import Config
+from pipeline.pages import PAGES_PER_WORKER, PageWorkers
 from tests.conftest import SOURCE
 
 
@@ -27,12 +31,29 @@ def _break(source: Path) -> None:
     page.write_text(text, encoding="utf-8")
 
 
-def test_parallel_check_finds_exactly_what_the_serial_check_finds(tmp_path: Path) -> None:
+def _counting_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many pages each PageWorkers.check call was given."""
+    calls: list[int] = []
+    real = PageWorkers.check
+
+    def counted(self: PageWorkers, run: Any, listed: Any) -> Any:
+        calls.append(len(listed))
+        return real(self, run, listed)
+
+    monkeypatch.setattr(PageWorkers, "check", counted)
+    return calls
+
+
+def test_parallel_check_finds_exactly_what_the_serial_check_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = generate(PAGES_PER_WORKER * 2 + 3, tmp_path / "src")
     _break(source)
+    calls = _counting_workers(monkeypatch)
     serial = check(Config(source=source, jobs=1))
-    parallel = check(Config(source=source, jobs=2), keep_book=False)
-    assert parallel.book is None  # it did take the worker path
+    assert calls == []
+    parallel = check(Config(source=source, jobs=2))
+    assert calls == [PAGES_PER_WORKER * 2 + 3]  # it did take the worker path
     assert serial.diagnostics == parallel.diagnostics
     codes = {d.code for d in serial.diagnostics}
     assert {"CIT001", "LNK002"} <= codes
@@ -64,12 +85,15 @@ def test_check_reads_the_sample_without_writing_anywhere(tmp_path: Path) -> None
     assert not (tmp_path / "out").exists()
 
 
-def test_a_build_in_page_workers_writes_exactly_what_a_serial_build_writes(tmp_path: Path) -> None:
+def test_a_build_in_page_workers_writes_exactly_what_a_serial_build_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = generate(PAGES_PER_WORKER * 2 + 1, tmp_path / "src")
+    calls = _counting_workers(monkeypatch)
     serial = build(Config(source=source, out=tmp_path / "serial", formats=("html", "json"), jobs=1))
     parallel = build(Config(source=source, out=tmp_path / "parallel", formats=("html", "json"), jobs=2))
+    assert calls == [PAGES_PER_WORKER * 2 + 1]
     assert serial.ok and parallel.ok
-    assert parallel.book is not None and parallel.book.workers is None  # the workers were used, then closed
-    assert all(not page.tokens for page in parallel.book.pages)  # stubs: the tokens stayed in the workers
+    assert parallel.book is not None and all(not page.tokens for page in parallel.book.pages)  # parts, no tokens
     for folder in ("html", "json"):
         assert _tree_digest(tmp_path / "serial" / folder) == _tree_digest(tmp_path / "parallel" / folder)

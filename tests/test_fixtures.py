@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline import build as build_module
 from pipeline.build import check
 from pipeline.cli import main
 from pipeline.codes import REGISTRY
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.pages import PageWorkers
+from pipeline.render import MODULES, parts_of
 from pipeline.report import CAP
 from tests.fixture_gen import FIXTURES, GENERATED, Expected, Finding, assemble, committed, parse_expected, relative
 
@@ -45,10 +48,19 @@ def assert_findings(found: list[tuple[Finding, Diagnostic]], expected: Expected)
         assert any(text in s for s in said), f"{shown(finding)}: {text!r} not in {said}"
 
 
+@pytest.fixture(params=["LocalPages", "PageWorkers"])
+def page_runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each case runs its pages in this process, and again in two worker processes (even for one page)."""
+    if request.param == "PageWorkers":
+        monkeypatch.setattr(build_module, "runner", lambda _pages, _jobs: PageWorkers(2))
+    return str(request.param)
+
+
 @pytest.mark.parametrize("name", CASES)
-def test_diagnostics(name: str, tmp_path: Path) -> None:
+def test_diagnostics(name: str, tmp_path: Path, page_runner: str) -> None:
+    """Every page part is made too, as a build makes them: a part that cannot be made is a crash, not a finding."""
     src, expected = source(name, tmp_path)
-    result = check(Config(source=src, strict=expected.strict))
+    result = check(Config(source=src, strict=expected.strict), parts=parts_of(tuple(MODULES)))
     for d in result.diagnostics:
         assert d.line >= 1 and d.col >= 1 and d.code in REGISTRY and d.severity is not Severity.OFF, d
     assert_findings(relative(result.diagnostics, src), expected)
@@ -99,10 +111,10 @@ def test_base_is_clean(tmp_path: Path) -> None:
 
 
 def test_workers_find_what_one_process_finds(tmp_path: Path) -> None:
-    """60 pages go to worker processes without keep_book; the findings must not change."""
+    """60 pages: above PAGES_PER_WORKER twice, so two workers take them; the findings must not change."""
     src = tmp_path / "src"
     GENERATED["gen-many-pages-workers"](src)
-    alone = check(Config(source=src), keep_book=True).diagnostics
-    pooled = check(Config(source=src, jobs=2), keep_book=False).diagnostics
+    alone = check(Config(source=src, jobs=1)).diagnostics
+    pooled = check(Config(source=src, jobs=2)).diagnostics
     assert len(alone) == 60
     assert pooled == alone

@@ -16,8 +16,8 @@ from lxml import html as lxml_html
 
 from pipeline.build import build, check
 from pipeline.config import Config
-from pipeline.incremental import CheckCache
 from pipeline.model import Page
+from pipeline.pagecache import PageCache
 from pipeline.render import cite, markup, site_pages
 from pipeline.render import html as site_html
 from pipeline.render.cite import render_citations
@@ -234,11 +234,10 @@ def many_pages(tmp: Path, count: int) -> Path:
     return source
 
 
-def test_cache_renders_only_the_edited_page_and_progress_is_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve's path: the page cache re-runs the edited page only, the site cache templates it only."""
     source = many_pages(tmp_path, 100)
-    config = Config(source=source, out=tmp_path / "out")
+    config = Config(source=source, out=tmp_path / "out", jobs=1)  # pages run here, where the calls are counted
     calls: list[str] = []
     real = markup.render_page  # the function pipeline.render.html calls as render_page
 
@@ -247,23 +246,24 @@ def test_cache_renders_only_the_edited_page_and_progress_is_reported(
         return real(page, *rest)
 
     monkeypatch.setattr(site_html, "render_page", counted)
-    parsed = CheckCache()
+    pages = PageCache()
     cache = site_html.SiteCache()
-    progress: list[str] = []
-    first = check(config, parsed)
+    first = check(config, pages, ("html",))
     assert first.ok and first.book is not None
-    before = site_html.build_site(first.book, config, cache, progress.append)
-    assert len(calls) == 100 and progress[-1] == "html: 100/100 pages"
+    before = site_html.build_site(first.book, first.parts["html"], config, cache)
+    assert len(calls) == 100
     edited = source / "pages" / "page-050.md"
     edited.write_text(edited.read_text(encoding="utf-8").replace("day to day.", "day to day, edited."), "utf-8")
     calls.clear()
-    second = check(config, parsed)
+    second = check(config, pages, ("html",))
     assert second.book is not None
-    after = site_html.build_site(second.book, config, cache)
     assert calls == ["page-050"]
+    after = site_html.build_site(second.book, second.parts["html"], config, cache)
     changed = sorted(k for k in after.files if after.files[k] != before.files.get(k))
     assert changed == ["_static/search-index.js", "page-050.html"]
-    assert after.files == site_html.build_site(second.book, config).files  # the cache never changes the output
+    # the caches never change the output
+    assert after.files == site_html.build_site(second.book, second.parts["html"], config).files
+    assert len(pages.results) == 100  # the edited page's old result is gone
 
 
 def test_every_page_is_valid_html(site: Path) -> None:
@@ -452,10 +452,11 @@ def test_citations_are_rendered_and_cached_per_language(tmp_path: Path, monkeypa
 
 def test_the_site_cache_renders_citations_again_when_the_language_changes(tmp_path: Path) -> None:
     config = Config(source=localized_copy(tmp_path, "de"), out=tmp_path / "out")
-    book = check(config).book
+    result = check(config, parts=("html",))
+    book = result.book
     assert book is not None
     english = dataclasses.replace(book, manifest=dataclasses.replace(book.manifest, language="en"))
     cache = site_html.SiteCache()
-    site_html.build_site(english, config, cache)
-    german_site = site_html.build_site(book, config, cache)
+    site_html.build_site(english, result.parts["html"], config, cache)
+    german_site = site_html.build_site(book, result.parts["html"], config, cache)
     assert b"(Hrsg.)" in german_site.files["references.html"]

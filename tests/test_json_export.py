@@ -17,6 +17,7 @@ from pipeline.config import Config
 from pipeline.render import json_export
 from pipeline.render.cite import render_citations
 from pipeline.render.markup import render_page, site_links
+from tests.conftest import parsed_book
 from tests.seed import missing_units, seed_units
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,16 +196,15 @@ def test_references_are_csl_with_rendered_entries(doc: dict[str, Any]) -> None:
 
 def test_streamed_file_is_the_canonical_dump_of_the_document(built: tuple[Path, dict[str, Any]]) -> None:
     """render() writes page by page; the bytes must be those of dumping the whole document at once."""
-    book = check(Config(source=SOURCE)).book
-    assert book is not None
-    whole = json_export.dumps(json_export.export(book, render_citations(book)))
+    result = check(Config(source=SOURCE), parts=("json",))
+    assert result.book is not None
+    whole = json_export.dumps(json_export.export(result.book, result.parts["json"], render_citations(result.book)))
     assert built[0].read_text(encoding="utf-8") == whole
     assert whole == json.dumps(json.loads(whole), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def test_block_html_is_the_site_rendering(doc: dict[str, Any]) -> None:
-    book = check(Config(source=SOURCE)).book
-    assert book is not None
+    book = parsed_book(SOURCE)
     page = render_page(book.pages[0], book, render_citations(book), site_links())
     without_sections = re.sub(r'<section class="hb-section"[^>]*>\n|</section>\n', "", page)
     assert "".join(b["html"] for b in blocks(doc)) == without_sections

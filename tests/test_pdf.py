@@ -184,6 +184,13 @@ def assert_contents_right(reader: PdfReader) -> None:
 # ---- the sample handbook ----------------------------------------------------------------------------------
 
 
+def pdf_parts(config: Config) -> tuple[Book, list[Any]]:
+    """The checked book and its pages' PDF parts, as a build hands them to the PDF renderer."""
+    result = check(config, parts=("pdf",))
+    assert result.book is not None
+    return result.book, result.parts["pdf"]
+
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Book, Path]:
     out = tmp_path_factory.mktemp("pdf")
@@ -350,13 +357,13 @@ def test_unchanged_inputs_reuse_the_cached_pdf_without_weasyprint(
         raise AssertionError("WeasyPrint ran although nothing changed")
 
     monkeypatch.setattr(pdf_mod, "_execute", no_weasyprint)
-    written = pdf_mod.render(book, tmp_path, config)
+    written = pdf_mod.render(book, pdf_parts(config)[1], tmp_path, config)
     assert written == [tmp_path / "pdf" / path.name]
     assert written[0].read_bytes() == path.read_bytes()
     # a changed input is a different key: SOURCE_DATE_EPOCH moves the PDF dates
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     with pytest.raises(AssertionError, match="WeasyPrint ran"):
-        pdf_mod.render(book, tmp_path, config)
+        pdf_mod.render(book, pdf_parts(config)[1], tmp_path, config)
 
 
 def test_build_format_pdf_alone_from_the_command_line(sample: tuple[Book, Path]) -> None:
@@ -378,7 +385,8 @@ def test_unknown_variant_is_refused(sample: tuple[Book, Path], tmp_path: Path) -
     from pipeline.diagnostics import PipelineError
 
     with pytest.raises(PipelineError, match="unknown PDF variant"):
-        pdf_mod.render(sample[0], tmp_path, Config(source=SOURCE, out=tmp_path, pdf_variant="pdf/x-9"))
+        config = Config(source=SOURCE, out=tmp_path, pdf_variant="pdf/x-9")
+        pdf_mod.render(sample[0], pdf_parts(config)[1], tmp_path, config)
 
 
 # ---- Letter, PDF/UA-1 and a split per page ----------------------------------------------------------------
@@ -475,12 +483,11 @@ def test_weasyprint_fetches_nothing_remote(loopback: tuple[str, list[str]], tmp_
 def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
     source = generate(3, tmp_path / "src")
     config = Config(source=source, out=tmp_path / "out", jobs=2)
-    book = check(config).book
-    assert book is not None
+    book, parts = pdf_parts(config)
     chunked_out, single_out = tmp_path / "chunked", tmp_path / "single"
-    assert len(plan(print_book(book, _citations(book, config)), 20)) >= 4  # front, ≥2 chapter chunks, refs
-    [chunked] = pdf_mod.render_books([book], chunked_out, config, chunk_threshold=10, chunk_pages=20)
-    [single] = pdf_mod.render_books([book], single_out, Config(source=source, out=tmp_path / "out2"))
+    assert len(plan(print_book(book, parts, _citations(book, config)), 20)) >= 4  # front, ≥2 chapter chunks, refs
+    [chunked] = pdf_mod.render_books([(book, parts)], chunked_out, config, chunk_threshold=10, chunk_pages=20)
+    [single] = pdf_mod.render_books([(book, parts)], single_out, Config(source=source, out=tmp_path / "out2"))
     one, many = PdfReader(single), PdfReader(chunked)
     assert len(many.pages) == len(one.pages)
     assert [p.extract_text() for p in many.pages] == [p.extract_text() for p in one.pages]  # page numbers too
@@ -496,7 +503,7 @@ def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
     for finished in cache.glob("*.pdf"):
         finished.unlink()
     chunks = sorted((cache / "chunks").iterdir())
-    [again] = pdf_mod.render_books([book], tmp_path / "again", config, chunk_threshold=10, chunk_pages=20)
+    [again] = pdf_mod.render_books([(book, parts)], tmp_path / "again", config, chunk_threshold=10, chunk_pages=20)
     assert again.read_bytes() == chunked.read_bytes()
     assert sorted((cache / "chunks").iterdir()) == chunks
 

@@ -13,7 +13,7 @@ from pipeline.diagnostics import Severity
 from pipeline.model import Book
 from pipeline.parse import inline_text
 from pipeline.render.cite import render_citations
-from tests.conftest import SOURCE
+from tests.conftest import SOURCE, parsed_book
 from tests.seed import missing_units, seed_units
 
 
@@ -52,13 +52,11 @@ def test_sample_checks_without_errors(result: BuildResult) -> None:
 def test_every_seed_sentence_and_cell_is_in_the_parsed_text(result: BuildResult, tmp_path: Path) -> None:
     units = seed_units()
     assert len(units) > 300  # the seed's sentences and cells, not an empty read
-    assert result.book is not None
-    assert missing_units(parsed_text(result.book, tmp_path)) == []
+    assert missing_units(parsed_text(parsed_book(SOURCE), tmp_path)) == []
 
 
 def test_the_faithfulness_comparison_notices_a_lost_sentence(result: BuildResult, tmp_path: Path) -> None:
-    assert result.book is not None
-    text = parsed_text(result.book, tmp_path).replace("Not the line of code.", "")
+    text = parsed_text(parsed_book(SOURCE), tmp_path).replace("Not the line of code.", "")
     assert missing_units(text) == ["Not the line of code."]
 
 
@@ -92,8 +90,7 @@ def test_the_warnings_on_the_sample_are_the_three_uncited_statistics(result: Bui
 def test_rubrics_follow_the_declared_scale(result: BuildResult) -> None:
     from pipeline.tables import tables
 
-    book = result.book
-    assert book is not None
+    book = parsed_book(SOURCE)
     rubrics = [t for page in book.pages for t in tables(page, book) if t.scale is not None]
     assert len(rubrics) == 5
     for rubric in rubrics:

@@ -84,7 +84,7 @@ def test_a_save_rebuilds_and_a_failing_check_shows_diagnostics(preview: tuple[Pr
     page.write_text(original, encoding="utf-8")
     wait_for_version(base, version)
     assert "The handbook does not build" not in get(base + f"{PAGE}.html")[2]
-    assert len(state.parsed.pages) == 1  # old parses of the page are dropped
+    assert len(state.pages.results) == 1  # old results of the page are dropped
 
 
 def test_events_announce_each_rebuild(preview: tuple[Preview, str, Path]) -> None:

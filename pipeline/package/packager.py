@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
@@ -28,22 +30,22 @@ _PACKED: dict[tuple[str, str], archive.Entry] = {}
 _SITE: list[tuple[Book, tempfile.TemporaryDirectory[str]]] = []
 
 
-def render(book: Book, out: Path, config: Config, version: str) -> list[Path]:
+def render(book: Book, parts: Sequence[Any], out: Path, config: Config, version: str) -> list[Path]:
     """Package ``out/html`` if the html renderer already ran in this staging folder, else render it first."""
     site = out / "html"
     if not (site / "index.html").is_file():
-        site = _rendered_site(book, config)
+        site = _rendered_site(book, parts, config)
     man = book.manifest
     return [build_package(book, site, VERSIONS[version], out / FOLDER, config.cache, man.completion, man.scos)]
 
 
-def _rendered_site(book: Book, config: Config) -> Path:
+def _rendered_site(book: Book, parts: Sequence[Any], config: Config) -> Path:
     if not _SITE or _SITE[0][0] is not book:
         from pipeline.render import html
 
         _SITE.clear()
         folder = tempfile.TemporaryDirectory(prefix="handbook-site-")
-        html.render(book, Path(folder.name), config)
+        html.render(book, parts, Path(folder.name), config)
         _SITE.append((book, folder))
     return Path(_SITE[0][1].name) / "html"
 

@@ -1,18 +1,25 @@
-"""The renderer registry: format name → module whose ``render(book, out, config)`` writes files."""
+"""The renderer registry: format name → module with ``page_part(page, book)`` and ``render(book, parts, out, config)``.
+
+``page_part`` runs where a page's tokens are, right after its checks (pipeline/pages.py), and returns what
+the format needs of that page as plain data; ``render`` writes the format's files from those parts.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from pipeline.config import Config
-    from pipeline.model import Book
+    from pipeline.model import Book, Page
 
 
 class Renderer(Protocol):
-    def render(self, book: Book, out: Path, config: Config) -> list[Path]: ...
+    def page_part(self, page: Page, book: Book) -> Any: ...
+
+    def render(self, book: Book, parts: Sequence[Any], out: Path, config: Config) -> list[Path]: ...
 
 
 # Imported only when that format is built: WeasyPrint alone costs half a second to import.
@@ -23,6 +30,16 @@ MODULES: dict[str, str] = {
     "scorm12": "pipeline.render.scorm12",
     "scorm2004": "pipeline.render.scorm2004",
 }
+
+
+# The page parts each format reads: the packages are made from the rendered site.
+PARTS: dict[str, str] = {"html": "html", "json": "json", "pdf": "pdf", "scorm12": "html", "scorm2004": "html"}
+
+
+def parts_of(formats: Sequence[str]) -> tuple[str, ...]:
+    """The page parts that rendering ``formats`` needs, each once, in registry order."""
+    wanted = {PARTS[name] for name in formats}
+    return tuple(name for name in MODULES if name in wanted)
 
 
 def renderer(name: str) -> Renderer:

@@ -9,8 +9,9 @@ import os
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from pipeline.diagnostics import PipelineError
 from pipeline.manifest import shipped_style
@@ -37,6 +38,69 @@ class Citations:
 
     def text(self, source: str) -> str:
         return plain(self.groups.get(source, source))
+
+
+class CitationText(Protocol):
+    """What a renderer asks of citations: a group's HTML (with the format's reference link prefix) or text."""
+
+    def html(self, source: str, href: str = "#ref-") -> str: ...
+
+    def text(self, source: str) -> str: ...
+
+
+_MARK = re.compile("\x00([0-9]+)\x00")
+_JSON_MARK = re.compile(r"\\u0000([0-9]+)\\u0000")
+
+
+@dataclass(slots=True)
+class CitationMarks:
+    """Stands in for ``Citations`` while a page is rendered, before pandoc has seen every page.
+
+    Each call leaves a mark, NUL + number + NUL, and remembers what it asked for; ``fill`` swaps
+    the marks for the rendered citations later. A page that holds NUL itself never renders (FM009),
+    so a mark cannot be forged by an author.
+    """
+
+    uses: list[tuple[str, str | None]] = field(default_factory=list)  # (group source, href or None for text)
+
+    def html(self, source: str, href: str = "#ref-") -> str:
+        self.uses.append((source, href))
+        return f"\x00{len(self.uses) - 1}\x00"
+
+    def text(self, source: str) -> str:
+        self.uses.append((source, None))
+        return f"\x00{len(self.uses) - 1}\x00"
+
+
+Uses = tuple[tuple[str, str | None], ...]
+
+
+def fill(marked: str, uses: Uses, citations: Citations, reference: str | None = None) -> str:
+    """``marked`` with each mark replaced by its citation; ``reference`` replaces the recorded link prefix."""
+
+    def one(match: re.Match[str]) -> str:
+        source, href = uses[int(match.group(1))]
+        return citations.text(source) if href is None else citations.html(source, reference or href)
+
+    return _MARK.sub(one, marked) if "\x00" in marked else marked
+
+
+def fill_json(
+    serialised: str, uses: Uses, citations: Citations, as_text: bool = False, reference: str | None = None
+) -> str:
+    """Marks inside JSON text (where NUL is written ``\\u0000``) replaced by their JSON-escaped citations;
+    ``as_text``: HTML uses too as their text (the search index's section texts)."""
+
+    def one(match: re.Match[str]) -> str:
+        source, href = uses[int(match.group(1))]
+        if href is None:
+            value = citations.text(source)
+        else:
+            markup = citations.html(source, reference or href)
+            value = plain(markup) if as_text else markup
+        return json.dumps(value, ensure_ascii=False)[1:-1]
+
+    return _JSON_MARK.sub(one, serialised) if "\\u0000" in serialised else serialised
 
 
 def plain(markup: str) -> str:

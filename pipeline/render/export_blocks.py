@@ -9,7 +9,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from pipeline.model import Book, Citation, Page, Scale
-from pipeline.render.cite import Citations, plain
+from pipeline.render.cite import CitationText, plain
 from pipeline.render.markup import Links, span_renderer
 from pipeline.tables import Table, tables
 
@@ -46,7 +46,7 @@ class _Walk:
 
     page: Page
     path: str
-    citations: Citations
+    citations: CitationText
     links: Links
     html: Callable[[int, int], str]
     rubrics: dict[int, Table]
@@ -60,7 +60,7 @@ class _Walk:
         return {"path": self.path, "line": self.page.body_line + line}
 
 
-def export_page(page: Page, book: Book, citations: Citations, links: Links) -> PageExport:
+def export_page(page: Page, book: Book, citations: CitationText, links: Links) -> PageExport:
     """Sections (one per h1/h2, plus an introduction before the first) holding the page's blocks."""
     groups: dict[int, list[Citation]] = {}
     for citation in page.citations:
@@ -149,7 +149,7 @@ def _text(walk: _Walk, span: Span) -> str:
     return "\n".join(text for text in (_inline_text(t, walk.citations) for t in inlines) if text)
 
 
-def _inline_text(token: Token, citations: Citations) -> str:
+def _inline_text(token: Token, citations: CitationText) -> str:
     parts = []
     for child in token.children or ():
         if child.type in ("text", "code_inline"):

@@ -24,7 +24,7 @@ from markdown_it.utils import OptionsDict
 from pipeline.htmlpolicy import sanitise
 from pipeline.model import Book, Page
 from pipeline.parse import markdown
-from pipeline.render.cite import Citations
+from pipeline.render.cite import CitationText
 from pipeline.render.labels import labels
 from pipeline.tables import Table, tables
 
@@ -54,7 +54,7 @@ def site_links(reference_page: str = "references.html") -> Links:
     return Links(site_page_href, f"{reference_page}#ref-")
 
 
-def render_page(page: Page, book: Book, citations: Citations, links: Links, assets: list[str] | None = None) -> str:
+def render_page(page: Page, book: Book, citations: CitationText, links: Links, assets: list[str] | None = None) -> str:
     """The page body as HTML, wrapped in one <section> per h2; ``assets`` collects the files it links."""
     env: dict[str, Any] = {
         "page": page,
@@ -72,7 +72,7 @@ def render_page(page: Page, book: Book, citations: Citations, links: Links, asse
     return body
 
 
-def span_renderer(page: Page, book: Book, citations: Citations, links: Links) -> Callable[[int, int], str]:
+def span_renderer(page: Page, book: Book, citations: CitationText, links: Links) -> Callable[[int, int], str]:
     """A function giving the HTML of ``page.tokens[start:end]`` exactly as render_page renders it, minus the
     <section> wrappers: for formats that address blocks one by one (the JSON export). Spans are whole
     blocks, list items or single inline tokens."""

@@ -21,7 +21,8 @@ from pipeline.processes import as_child, signals_blocked
 from pipeline.render.cite import render_citations
 from pipeline.render.pdf_chunks import estimated_pages, plan, render_chunked
 from pipeline.render.pdf_compose import compose
-from pipeline.render.pdf_document import PrintBook, print_book
+from pipeline.render.pdf_document import ChapterPart, PrintBook, print_book
+from pipeline.render.pdf_document import page_part as page_part
 from pipeline.render.pdf_fonts import font_roots, fonts_digest
 from pipeline.render.pdf_weasy import Task, write
 
@@ -46,12 +47,12 @@ class Job:
     key: str
 
 
-def render(book: Book, out: Path, config: Config) -> list[Path]:
-    return render_books([book], out, config)
+def render(book: Book, parts: Sequence[ChapterPart], out: Path, config: Config) -> list[Path]:
+    return render_books([(book, parts)], out, config)
 
 
 def render_books(
-    books: Sequence[Book],
+    books: Sequence[tuple[Book, Sequence[ChapterPart]]],
     out: Path,
     config: Config,
     *,
@@ -59,7 +60,7 @@ def render_books(
     chunk_pages: int = CHUNK_PAGES,
 ) -> list[Path]:
     """Write every handbook's PDF (and page PDFs); WeasyPrint runs only for inputs not in the cache."""
-    jobs = [job for book in books for job in jobs_of(book, config, chunk_threshold, chunk_pages)]
+    jobs = [job for book, parts in books for job in jobs_of(book, parts, config, chunk_threshold, chunk_pages)]
     cache = config.cache / FOLDER
     todo = [job for job in jobs if not (cache / f"{job.key}.pdf").is_file()]
     if todo:
@@ -74,14 +75,18 @@ def render_books(
 
 
 def jobs_of(
-    book: Book, config: Config, chunk_threshold: int = CHUNK_THRESHOLD, chunk_pages: int = CHUNK_PAGES
+    book: Book,
+    parts: Sequence[ChapterPart],
+    config: Config,
+    chunk_threshold: int = CHUNK_THRESHOLD,
+    chunk_pages: int = CHUNK_PAGES,
 ) -> list[Job]:
     """The handbook's PDF job, plus one per page when ``config.pdf_split``."""
     variant = config.pdf_variant or None
     if variant is not None and variant not in VARIANTS:
         raise PipelineError(f"unknown PDF variant {variant!r}; choose from {', '.join(VARIANTS)}")
     citations = render_citations(book, config.cache)
-    whole = print_book(book, citations)
+    whole = print_book(book, parts, citations)
     chunked = estimated_pages(whole) > chunk_threshold
     if chunked and variant:
         # pypdf cannot merge structure trees: a tagged PDF/UA document is always one call
@@ -90,7 +95,7 @@ def jobs_of(
     jobs = [_job(f"{FOLDER}/{hid}.pdf", whole, book, variant, chunk_pages if chunked and not variant else None)]
     if config.pdf_split:
         for page in book.pages:
-            part = print_book(book, citations, (page,))
+            part = print_book(book, parts, citations, (page,))
             jobs.append(_job(f"{FOLDER}/{hid}/{page.id}.pdf", part, book, variant, None))
     return jobs
 

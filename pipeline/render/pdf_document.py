@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pipeline import __version__
 from pipeline.model import Book, Page
-from pipeline.render.cite import Citations, plain
+from pipeline.render.cite import CitationMarks, Citations, Uses, fill, plain
 from pipeline.render.labels import Labels, labels
 from pipeline.render.markup import Links, render_page
 
@@ -84,13 +85,32 @@ def chapter_anchor(page_id: str) -> str:
     return f"chapter--{page_id}"
 
 
-def print_book(book: Book, citations: Citations, pages: tuple[Page, ...] | None = None) -> PrintBook:
+@dataclass(frozen=True, slots=True)
+class ChapterPart:
+    """A page's chapter body as render_page writes it, with citation marks (cite.CitationMarks)."""
+
+    body: str
+    tree: tuple[Section, ...]
+    uses: Uses
+
+
+def page_part(page: Page, book: Book) -> ChapterPart:
+    """Made where the page's tokens are, before the book's citations are rendered."""
+    marks = CitationMarks()
+    body = render_page(page, book, marks, Links(_print_href, f"{GLOBAL}ref-"))
+    return ChapterPart(body, _tree(page), tuple(marks.uses))
+
+
+def print_book(
+    book: Book, parts: Sequence[ChapterPart], citations: Citations, pages: tuple[Page, ...] | None = None
+) -> PrintBook:
     """The print document of the whole book, or of some of its pages (a split PDF)."""
     man = book.manifest
     chosen = book.pages if pages is None else pages
     wanted = frozenset(page.id for page in chosen)
-    made = book.map_pages(_chapter_task, (citations, wanted))
-    chapters = tuple(chapter for chapter in made if chapter is not None)
+    chapters = tuple(
+        _chapter(page, part, citations) for page, part in zip(book.pages, parts, strict=True) if page.id in wanted
+    )
     cited = {c.key for page in chosen for c in page.citations}
     references = tuple((key, entry) for key, entry in citations.entries.items() if key in cited)
     split = pages is not None and len(pages) == 1
@@ -115,22 +135,15 @@ def print_book(book: Book, citations: Citations, pages: tuple[Page, ...] | None 
     )
 
 
-def _chapter_task(page: Page, book: Book, arg: tuple[Citations, frozenset[str]]) -> Chapter | None:
-    """Run where the page's tokens are (pipeline/workers.py): the chapter of a chosen page."""
-    citations, wanted = arg
-    return _chapter(page, book, citations) if page.id in wanted else None
-
-
-def _chapter(page: Page, book: Book, citations: Citations) -> Chapter:
-    links = Links(_print_href, f"{GLOBAL}ref-")
-    body = _localise(render_page(page, book, citations, links), page.id)
+def _chapter(page: Page, part: ChapterPart, citations: Citations) -> Chapter:
+    body = _localise(fill(part.body, part.uses, citations), page.id)
     anchor = chapter_anchor(page.id)
     return Chapter(
         page.id,
         page.title,
         str(page.meta.get("subtitle") or ""),
         body,
-        Section(1, page.title, anchor, _tree(page)),
+        Section(1, page.title, anchor, part.tree),
         frozenset({anchor, *_ID.findall(body)}),
         len(plain(body)),
     )

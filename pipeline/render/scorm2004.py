@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import Config
 from pipeline.model import Book
+from pipeline.render.html import page_part as page_part
 
 
-def render(book: Book, out: Path, config: Config) -> list[Path]:
+def render(book: Book, parts: Sequence[Any], out: Path, config: Config) -> list[Path]:
     from pipeline.package import packager
 
-    return packager.render(book, out, config, "2004")
+    return packager.render(book, parts, out, config, "2004")

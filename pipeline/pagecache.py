@@ -1,0 +1,118 @@
+"""Page results and frontmatter findings by content hash: in memory, and on disk between builds.
+
+A page's result (pipeline/pages.py) depends on its text, its id and file, and on what else a page run
+reads: the manifest, the references, the asset list, the formats wanted and the severity policy. The
+key hashes all of them, so an edit re-runs the edited page only, and a change to the manifest re-runs
+every page. A build reads entries from outputs/.cache/pages/ and ``save``s into its staging folder's
+copy of it, so a failed build leaves outputs/ as it was. Each entry is one pickle file, written under a
+temporary name and renamed (a hard link from a published tree never sees a half-written or rewritten
+file); ``save`` deletes the entries the latest run did not use, so the cache holds one build's worth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.diagnostics import Diagnostic, Policy
+from pipeline.hashing import digest
+from pipeline.load import RawPage
+from pipeline.model import Book
+from pipeline.pages import PageResult
+from pipeline.validate import validate
+
+FORMAT = "handbook-pages-1"  # bump when a PageResult's meaning changes for the same inputs
+FOLDER = "pages"
+
+
+@dataclass(slots=True)
+class PageCache:
+    """What earlier runs found; ``folder`` (a build's cache folder) keeps it between processes."""
+
+    folder: Path | None = None  # where earlier builds saved their entries (read only)
+    results: dict[str, PageResult] = field(default_factory=dict)
+    schema: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    _used: set[str] = field(default_factory=set)
+    _kept: set[str] = field(default_factory=set)  # what the latest run used
+    _new: set[str] = field(default_factory=set)  # results made since the last save
+
+    def key(self, raw: RawPage, page_id: str, context: str) -> str:
+        return digest(FORMAT, context, page_id, raw.source.display, raw.source.text)
+
+    def result(self, key: str) -> PageResult | None:
+        """A portable result (pages.PageResult.portable) for ``key``, if an earlier run left one."""
+        self._used.add(key)
+        found = self.results.get(key)
+        if found is None and self.folder is not None:
+            found = _read(self.folder / FOLDER / f"{key}.pickle")
+            if found is not None:
+                self.results[key] = found
+        return found
+
+    def keep(self, key: str, result: PageResult) -> None:
+        self._used.add(key)
+        self._new.add(key)
+        self.results[key] = result
+
+    def frontmatter(self, raw: RawPage) -> list[Diagnostic]:
+        """The page schema's findings on a page's frontmatter."""
+        if raw.doc is None:
+            return []
+        key = digest("schema", raw.source.display, raw.source.text)
+        self._used.add(key)
+        if key not in self.schema:
+            data = raw.doc.data if raw.doc.data is not None else {}
+            self.schema[key] = validate(data, raw.doc, "page", raw.source.display, raw.source.lines, line_offset=1)
+        return self.schema[key]
+
+    def retain_used(self) -> None:
+        """Forget what the latest run did not use (old versions of edited pages)."""
+        for store in (self.results, self.schema):
+            for key in [k for k in store if k not in self._used]:
+                del store[key]
+        self._kept, self._used = self._used, set()
+
+    def save(self, cache: Path) -> None:
+        """Write the new results under ``cache`` (a staging folder's cache) and delete those no longer used."""
+        folder = cache / FOLDER
+        for key in sorted(self._new & self._kept):
+            _write(folder / f"{key}.pickle", self.results[key])
+        self._new = set()
+        if folder.is_dir():
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.removesuffix(".pickle") not in self._kept:
+                        with contextlib.suppress(OSError):
+                            Path(entry.path).unlink()
+
+
+def context_of(book: Book, parts: tuple[str, ...], policy: Policy) -> str:
+    """Everything besides the page itself that a page run reads."""
+    references = json.dumps([(ref.id, ref.csl) for ref in book.references], sort_keys=True, default=str)
+    weighing = json.dumps([asdict(policy)], sort_keys=True, default=str)
+    return digest(
+        __version__, book.manifest.source.text, str(book.root), references, weighing, *parts, *sorted(book.assets)
+    )
+
+
+def _read(path: Path) -> PageResult | None:
+    try:
+        with path.open("rb") as handle:
+            found = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None  # absent, or written by another version: run the page again
+    return found if isinstance(found, PageResult) else None
+
+
+def _write(path: Path, result: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with partial.open("wb") as handle:
+        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(path)

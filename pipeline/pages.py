@@ -1,0 +1,206 @@
+"""The page runners: every listed page parsed, checked and turned into its formats' parts, here or in workers.
+
+A page's tokens live only while its page is run: right after the page checks, each requested format's
+``page_part`` (pipeline/render/) takes what it needs of the page as plain data, and the tokens are
+dropped. What is left, a ``PageResult``, is small, pickles fast, travels back from a worker process
+and is what the page cache keeps (pipeline/pagecache.py). ``LocalPages`` runs pages in this process,
+``PageWorkers`` in forked processes; both give the same results in the same order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import multiprocessing
+import os
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+from pipeline.checks import Context, PageFacts, check_page
+from pipeline.diagnostics import Diagnostic, PipelineError, Policy
+from pipeline.gcpause import collector_paused
+from pipeline.load import RawPage
+from pipeline.model import Book, Page, SourceFile
+from pipeline.parse import parse
+from pipeline.processes import as_child, signals_blocked
+from pipeline.render import renderer
+from pipeline.yamlsrc import YamlDoc
+
+Listed = Sequence[tuple[RawPage, str, dict[str, Any]]]
+_NO_SOURCE = SourceFile.of(Path(), "", "")
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    """What a page leaves once its tokens are gone: findings, facts for the book checks, a token-less
+    page, and each requested format's part (none when the page has errors: the build stops anyway)."""
+
+    findings: list[Diagnostic]
+    facts: PageFacts
+    page: Page
+    parts: dict[str, Any]
+
+    def portable(self) -> PageResult:
+        """Without the page's source text and frontmatter, which the receiving side already holds."""
+        return dataclasses.replace(self, page=dataclasses.replace(self.page, source=_NO_SOURCE, doc=YamlDoc(None)))
+
+    def restored(self, raw: RawPage) -> PageResult:
+        """The portable result given back its page's source."""
+        page = dataclasses.replace(self.page, source=raw.source, doc=raw.doc or YamlDoc(None))
+        return dataclasses.replace(self, page=page)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRun:
+    """What every page of one run shares: the book without its pages, the parts wanted, the severity policy."""
+
+    book: Book
+    parts: tuple[str, ...]
+    policy: Policy
+
+    def page(self, raw: RawPage, page_id: str, meta: dict[str, Any], ctx: Context) -> PageResult:
+        """Parse, check and make the parts of one page."""
+        with collector_paused():  # token trees hold no cycles: the collector would only walk them
+            page = parse(raw, page_id, meta)
+            findings, facts = check_page(page, ctx)
+            fails = self.policy.fails(findings)
+            parts = {} if fails else {name: renderer(name).page_part(page, self.book) for name in self.parts}
+        return PageResult(findings, facts, dataclasses.replace(page, tokens=[]), parts)
+
+
+class PageRunner(Protocol):
+    """Runs the listed pages of a book; a context manager that stops what it started."""
+
+    def check(self, run: PageRun, listed: Listed) -> list[PageResult]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> PageRunner: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+class LocalPages:
+    """Pages run one after another in this process."""
+
+    def check(self, run: PageRun, listed: Listed) -> list[PageResult]:
+        ctx = Context(run.book)
+        return [run.page(raw, page_id, meta, ctx) for raw, page_id, meta in listed]
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> LocalPages:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+class WorkerError(RuntimeError):
+    """A worker failed: a bug, reported with the worker's traceback."""
+
+
+class PageWorkers:
+    """Forked processes, each running every n-th page; only portable results travel back.
+
+    The pages reach the workers through fork (nothing is pickled on the way there). A worker ignores
+    SIGINT/SIGTERM (the build decides), dies with the build, and exits once it has answered.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._procs: list[Any] = []
+        self._conns: list[Connection] = []
+
+    def check(self, run: PageRun, listed: Listed) -> list[PageResult]:
+        context = multiprocessing.get_context("fork")
+        with signals_blocked():  # a Ctrl+C while forking reaches the parent only
+            for number in range(self.processes):
+                parent, child = context.Pipe(duplex=False)
+                args = (child, run, listed, number, self.processes, os.getpid())
+                proc = context.Process(target=_serve, args=args, daemon=True)
+                proc.start()
+                child.close()
+                self._conns.append(parent)
+                self._procs.append(proc)
+        shares = [self._receive(conn) for conn in self._conns]
+        results: list[PageResult] = []
+        for index, (raw, _page_id, _meta) in enumerate(listed):
+            results.append(shares[index % self.processes][index // self.processes].restored(raw))
+        self.close()
+        return results
+
+    def _receive(self, conn: Connection) -> list[PageResult]:
+        try:
+            status, payload = conn.recv()
+        except (EOFError, OSError) as exc:  # killed from outside (the OOM killer, a stray SIGKILL)
+            self.kill()
+            raise PipelineError("a page worker process died; run the build again") from exc
+        if status != "ok":
+            self.kill()
+            raise WorkerError(f"a page worker failed:\n{payload}")
+        found: list[PageResult] = payload
+        return found
+
+    def close(self) -> None:
+        """Wait for the workers to exit (they exit once they have answered)."""
+        for proc in self._procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+        self._forget()
+
+    def kill(self) -> None:
+        """Stop the workers now, mid-task (the build was interrupted or failed)."""
+        for proc in self._procs:
+            with contextlib.suppress(OSError):
+                proc.kill()
+        for proc in self._procs:
+            proc.join(timeout=5)
+        self._forget()
+
+    def _forget(self) -> None:
+        for conn in self._conns:
+            conn.close()
+        self._conns, self._procs = [], []
+
+    def __enter__(self) -> PageWorkers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.kill()
+
+
+def _serve(conn: Connection, run: PageRun, listed: Listed, number: int, processes: int, parent: int) -> None:
+    """A worker's life: run every ``processes``-th page from ``number``, send the results, exit."""
+    as_child(parent)
+    gc.disable()  # a short-lived process whose token trees hold no cycles: collecting is pure cost
+    try:
+        ctx = Context(run.book)
+        share = [run.page(raw, page_id, meta, ctx).portable() for raw, page_id, meta in list(listed)[number::processes]]
+        conn.send(("ok", share))
+    except (EOFError, BrokenPipeError, ConnectionResetError):  # the parent is gone: nobody to report to
+        return
+    except Exception:  # a bug: hand the traceback to the main process instead of hanging it
+        conn.send(("error", traceback.format_exc()))
+
+
+def runner(pages: int, jobs: int | None) -> LocalPages | PageWorkers:
+    """Workers when there are enough pages for forking to pay (``jobs``: at most that many, default: cores)."""
+    processes = min(jobs or os.cpu_count() or 1, pages // PAGES_PER_WORKER)
+    return PageWorkers(processes) if processes >= 2 else LocalPages()
+
+
+PAGES_PER_WORKER = 24  # below this, starting a worker costs more than it saves
