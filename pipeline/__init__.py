@@ -1,8 +1,15 @@
 """A content pipeline for handbooks: one checked source, every learning format."""
 
-from importlib.metadata import PackageNotFoundError, version
+import functools
 
-try:
-    __version__ = version("handbook-pipeline")
-except PackageNotFoundError:  # pragma: no cover - run from a checkout that was never installed
-    __version__ = "0+unknown"
+
+@functools.cache
+def version() -> str:
+    """The installed distribution's version (read on demand: importlib.metadata costs 40 ms to import)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("handbook-pipeline")
+    except PackageNotFoundError:  # pragma: no cover - run from a checkout that was never installed
+        return "0+unknown"

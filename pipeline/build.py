@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import manifest as manifest_mod
-from pipeline import publish
+from pipeline import publish, stamp
 from pipeline.checks import Context, check_facts
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Policy, Severity
 from pipeline.load import RawPage, Sources, load
 from pipeline.model import Book, Manifest
 from pipeline.pagecache import PageCache, context_of
-from pipeline.pages import PageResult, PageRun, runner
+from pipeline.pages import PageResult, PageRun, Parts, runner
 from pipeline.processes import Interrupted
 from pipeline.references import load_references
 from pipeline.render import MODULES, PARTS, parts_of, renderer
@@ -31,7 +31,7 @@ class BuildResult:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     book: Book | None = None  # its pages without tokens: what renderers need of a page is in ``parts``
-    parts: dict[str, list[Any]] = field(default_factory=dict)  # format → each page's part, in page order
+    parts: dict[str, Parts] = field(default_factory=dict)  # format → each page's part, in page order
     outputs: list[Path] = field(default_factory=list)
     by_format: dict[str, list[Path]] = field(default_factory=dict)
 
@@ -51,12 +51,12 @@ def check(config: Config, cache: PageCache | None = None, parts: tuple[str, ...]
     read only those parts); ``cache`` lets a caller re-run only the pages that changed since an
     earlier run (``handbook serve`` in memory, ``handbook build`` on disk: pipeline/pagecache.py).
     """
-    sources, diags = load(config.source)
+    cache = cache if cache is not None else PageCache()
+    sources, diags = load(config.source, cache.known)
     if sources.manifest is None or sources.manifest_doc is None:
         return BuildResult(Policy({}, config.strict).apply(diags))
     man = manifest_mod.manifest(sources.manifest, sources.manifest_doc)
     policy = Policy(man.severity, config.strict)
-    cache = cache if cache is not None else PageCache()
     diags += _validate(sources, man, cache)
     references, found = load_references(config.source, man.bibliography)
     diags += found
@@ -79,7 +79,8 @@ def check(config: Config, cache: PageCache | None = None, parts: tuple[str, ...]
     diags += check_facts([result.facts for result in done], Context(shell))
     cache.retain_used()
     book = replace(shell, pages=tuple(result.page for result in done))
-    return BuildResult(policy.apply(diags), book, parts={name: [r.parts.get(name) for r in done] for name in parts})
+    packed = {name: Parts([r.parts.get(name, b"") for r in done]) for name in parts}
+    return BuildResult(policy.apply(diags), book, parts=packed)
 
 
 def build(config: Config, progress: Progress | None = None) -> BuildResult:
@@ -96,6 +97,7 @@ def build(config: Config, progress: Progress | None = None) -> BuildResult:
     publish.check_target(config.source, config.out)
     staging: publish.Staging | None = None
     formats = config.formats or tuple(MODULES)
+    read = stamp.inputs(config)  # before anything is read: an edit made during the build is seen next time
     try:
         if progress:
             progress("check")
@@ -106,6 +108,8 @@ def build(config: Config, progress: Progress | None = None) -> BuildResult:
         with publish.Staging(config.out) as staging:
             staged = _render(result, replace(config, out=staging.path), staging, formats, progress)
             pages.save(replace(config, out=staging.path).cache)
+            written = [path for paths in staged.values() for path in paths]
+            stamp.write(config, staging.path, read, written, result.diagnostics)
             staging.publish()
         result.by_format = {
             name: [config.out / path.relative_to(staging.path) for path in paths] for name, paths in staged.items()

@@ -10,10 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from pipeline import __version__, report
-from pipeline.build import BuildResult
+from pipeline import report
 from pipeline.config import Config
-from pipeline.diagnostics import PipelineError
+from pipeline.diagnostics import Diagnostic, PipelineError, Severity
 
 OUTPUT_FORMATS = ("text", "json", "sarif", "github")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,7 +43,7 @@ strict_option = click.option("--strict", is_flag=True, help="Treat warnings as e
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="handbook")
+@click.version_option(package_name="handbook-pipeline", prog_name="handbook")
 def main() -> None:
     """Check and build handbooks: HTML, JSON, PDF and SCORM from one Markdown source.
 
@@ -55,8 +54,7 @@ def main() -> None:
     """
 
 
-def _emit(result: BuildResult, output_format: str) -> None:
-    diags = result.diagnostics
+def _emit(diags: list[Diagnostic], output_format: str) -> None:
     if output_format == "json":
         click.echo(report.as_json(diags))
     elif output_format == "sarif":
@@ -138,9 +136,8 @@ def check(paths: tuple[Path, ...], source: Path | None, output_format: str, stri
     if not chosen.handbooks and output_format == "text":
         click.echo("Nothing to check: none of the files is in a handbook.", err=True)
         sys.exit(0)
-    result = BuildResult(diagnostics)
-    _emit(result, output_format)
-    sys.exit(0 if result.ok else 1)
+    _emit(diagnostics, output_format)
+    sys.exit(1 if any(d.severity is Severity.ERROR for d in diagnostics) else 0)
 
 
 @main.command()
@@ -179,9 +176,7 @@ def build(
       handbook build --format html --out /tmp/site
       handbook build --format pdf --pdf-split --pdf-variant pdf/ua-1
     """
-    from pipeline.build import build as run
-    from pipeline.processes import Interrupted, sigterm_interrupts
-    from pipeline.progress import StageReporter
+    from pipeline import stamp
     from pipeline.render import MODULES
 
     unknown = [f for f in formats if f not in MODULES]
@@ -192,6 +187,15 @@ def build(
     config = Config(
         source=source, out=out, formats=formats, strict=strict, pdf_split=pdf_split, pdf_variant=pdf_variant
     )
+    known = stamp.unchanged(config)
+    if known is not None:  # nothing it reads or wrote changed since the last build
+        _emit(known, output_format)
+        click.echo(f"Nothing changed since the last build: {out}/ is up to date.", err=True)
+        sys.exit(0)
+    from pipeline.build import build as run
+    from pipeline.processes import Interrupted, sigterm_interrupts
+    from pipeline.progress import StageReporter
+
     try:
         with sigterm_interrupts(), StageReporter() as stages:
             result = run(config, progress=stages)
@@ -199,7 +203,7 @@ def build(
         _fail(exc)
     except (KeyboardInterrupt, Interrupted) as exc:
         _interrupted(exc, out)
-    _emit(result, output_format)
+    _emit(result.diagnostics, output_format)
     if result.ok:
         stages.summary(result.by_format, out)
     sys.exit(0 if result.ok else 1)
@@ -267,7 +271,6 @@ def verify(
       handbook verify --run --run-seconds 5 outputs/scorm/*.zip
       pip install 'handbook-pipeline[run]'    # Playwright, for --run
     """
-    from pipeline.diagnostics import Severity
     from pipeline.package.verify import verify as run
 
     diagnostics = []
@@ -286,9 +289,8 @@ def verify(
         _fail(exc)
     if strict:
         diagnostics = [d.with_severity(Severity.ERROR) if d.severity is Severity.WARNING else d for d in diagnostics]
-    result = BuildResult(diagnostics)
-    _emit(result, output_format)
-    sys.exit(0 if result.ok else 1)
+    _emit(diagnostics, output_format)
+    sys.exit(1 if any(d.severity is Severity.ERROR for d in diagnostics) else 0)
 
 
 @main.command()

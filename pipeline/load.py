@@ -5,11 +5,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import characters
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.hashing import digest
 from pipeline.model import SourceFile
 from pipeline.yamlsrc import YamlDoc, parse_yaml
 
@@ -40,6 +41,19 @@ class Sources:
     assets: frozenset[str] = frozenset()
 
 
+@dataclass(slots=True)
+class Known:
+    """What reading each page found, by file name and text: frontmatter, body line, findings (see load())."""
+
+    entries: dict[str, tuple[RawPage | None, list[Diagnostic]]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+
+    def retain_used(self) -> None:
+        """Forget the pages the latest load did not read (old versions of edited pages)."""
+        self.entries = {key: value for key, value in self.entries.items() if key in self.used}
+        self.used = set()
+
+
 def display_path(path: Path) -> str:
     """The path as diagnostics show it: relative to the working directory when inside it."""
     try:
@@ -49,10 +63,19 @@ def display_path(path: Path) -> str:
 
 
 def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnostic]]:
-    """Read one file as UTF-8 text; refuse files that escape ``root`` or are not text."""
+    """Read one file as UTF-8 text; refuse files that escape ``root``, are not text or hold forbidden characters."""
+    source, found = read_text(path, root)
+    return source, found if source is None else characters.diagnostics(source.display, source.text)
+
+
+def read_text(path: Path, root: Path, inside: bool = False) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """Read one file as UTF-8 text; refuse files that escape ``root`` or are not text.
+
+    ``inside``: the caller knows the path is no symlink in a folder inside ``root`` (no realpath needed).
+    """
     shown = display_path(path)
-    resolved = Path(os.path.realpath(path))  # never raises, even for a symlink loop (reported when read)
-    if not resolved.is_relative_to(os.path.realpath(root)):
+    resolved = path if inside else Path(os.path.realpath(path))  # never raises, even for a symlink loop
+    if not inside and not resolved.is_relative_to(os.path.realpath(root)):
         return None, [
             Diagnostic(
                 shown,
@@ -93,7 +116,7 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnos
             )
         ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return SourceFile.of(path, shown, text), characters.diagnostics(shown, text)
+    return SourceFile.of(path, shown, text), []
 
 
 def read_regular(path: Path, keep: bool = True) -> bytes | str:
@@ -196,8 +219,12 @@ def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnost
     ]
 
 
-def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
-    """Read ``handbook.yaml``, every ``pages/*.md`` and the asset list under ``root``."""
+def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnostic]]:
+    """Read ``handbook.yaml``, every ``pages/*.md`` and the asset list under ``root``.
+
+    ``known`` keeps what reading each page found, by file name and text: a page read before is not
+    checked for characters or split and parsed again (``handbook serve`` and the build's page cache).
+    """
     sources = Sources(root)
     diags: list[Diagnostic] = []
     manifest_path = root / MANIFEST
@@ -221,21 +248,45 @@ def load(root: Path) -> tuple[Sources, list[Diagnostic]]:
             sources.manifest_doc, found = parse_yaml(manifest.text, manifest.display)
             diags += found
     pages_dir = root / PAGES_DIR
-    page_paths = sorted(pages_dir.glob("*.md")) if pages_dir.is_dir() else []
-    sources.page_files = frozenset(p.stem for p in page_paths)
-    for path in page_paths:
-        source, found = read_source(path, root)
-        diags += found
+    entries = sorted(_page_entries(pages_dir), key=lambda entry: entry.name)
+    sources.page_files = frozenset(entry.name[:-3] for entry in entries)
+    plain = Path(os.path.realpath(pages_dir)).is_relative_to(os.path.realpath(root))
+    for entry in entries:
+        path = pages_dir / entry.name
+        source, found = read_text(path, root, inside=plain and not entry.is_symlink())
         if source is None:
+            diags += found
             continue
-        raw, found = split_frontmatter(source)
-        diags += found
-        if raw is not None:
-            sources.pages.append(raw)
+        key = digest(source.display, source.text)
+        if known is not None:
+            known.used.add(key)
+        if known is None or key not in known.entries:
+            raw, split = split_frontmatter(source)
+            result = (raw, characters.diagnostics(source.display, source.text) + split)
+            if known is not None:
+                known.entries[key] = (replace(raw, source=_NO_TEXT, body="") if raw else None, result[1])
+        else:
+            shell, cached = known.entries[key]
+            body = "\n".join(source.lines[shell.body_line - 1 :]) if shell else ""
+            result = (replace(shell, source=source, body=body) if shell else None, cached)
+        diags += result[1]
+        if result[0] is not None:
+            sources.pages.append(result[0])
     assets, found = _assets(root, _read_elsewhere(sources))
     sources.assets = frozenset(assets)
     diags += found
     return sources, diags
+
+
+_NO_TEXT = SourceFile.of(Path(), "", "")
+
+
+def _page_entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return [entry for entry in entries if entry.name.endswith(".md")]
+    except OSError:  # no pages/ folder (SCH005 names the missing pages), or not a folder
+        return []
 
 
 def _read_elsewhere(sources: Sources) -> frozenset[str]:

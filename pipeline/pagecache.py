@@ -19,16 +19,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
 from pipeline.diagnostics import Diagnostic, Policy
-from pipeline.hashing import digest
-from pipeline.load import RawPage
+from pipeline.hashing import code_digest, digest
+from pipeline.load import Known, RawPage
 from pipeline.model import Book
 from pipeline.pages import PageResult
 from pipeline.validate import validate
 
 FORMAT = "handbook-pages-1"  # bump when a PageResult's meaning changes for the same inputs
 FOLDER = "pages"
+FRONT = "front.pickle"  # what reading and validating each page's frontmatter found
 
 
 @dataclass(slots=True)
@@ -37,10 +37,17 @@ class PageCache:
 
     folder: Path | None = None  # where earlier builds saved their entries (read only)
     results: dict[str, PageResult] = field(default_factory=dict)
+    known: Known = field(default_factory=Known)  # what reading each page found (load.load)
     schema: dict[str, list[Diagnostic]] = field(default_factory=dict)
     _used: set[str] = field(default_factory=set)
     _kept: set[str] = field(default_factory=set)  # what the latest run used
     _new: set[str] = field(default_factory=set)  # results made since the last save
+
+    def __post_init__(self) -> None:
+        if self.folder is not None:
+            found = _read(self.folder / FOLDER / FRONT)
+            if isinstance(found, tuple) and len(found) == 2:
+                self.known.entries, self.schema = found
 
     def key(self, raw: RawPage, page_id: str, context: str) -> str:
         return digest(FORMAT, context, page_id, raw.source.display, raw.source.text)
@@ -50,9 +57,9 @@ class PageCache:
         self._used.add(key)
         found = self.results.get(key)
         if found is None and self.folder is not None:
-            found = _read(self.folder / FOLDER / f"{key}.pickle")
-            if found is not None:
-                self.results[key] = found
+            read = _read(self.folder / FOLDER / f"{key}.pickle")
+            if isinstance(read, PageResult):
+                self.results[key] = found = read
         return found
 
     def keep(self, key: str, result: PageResult) -> None:
@@ -76,6 +83,7 @@ class PageCache:
         for store in (self.results, self.schema):
             for key in [k for k in store if k not in self._used]:
                 del store[key]
+        self.known.retain_used()
         self._kept, self._used = self._used, set()
 
     def save(self, cache: Path) -> None:
@@ -84,10 +92,11 @@ class PageCache:
         for key in sorted(self._new & self._kept):
             _write(folder / f"{key}.pickle", self.results[key])
         self._new = set()
+        _write(folder / FRONT, (self.known.entries, self.schema))
         if folder.is_dir():
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    if entry.name.removesuffix(".pickle") not in self._kept:
+                    if entry.name != FRONT and entry.name.removesuffix(".pickle") not in self._kept:
                         with contextlib.suppress(OSError):
                             Path(entry.path).unlink()
 
@@ -97,17 +106,16 @@ def context_of(book: Book, parts: tuple[str, ...], policy: Policy) -> str:
     references = json.dumps([(ref.id, ref.csl) for ref in book.references], sort_keys=True, default=str)
     weighing = json.dumps([asdict(policy)], sort_keys=True, default=str)
     return digest(
-        __version__, book.manifest.source.text, str(book.root), references, weighing, *parts, *sorted(book.assets)
+        code_digest(), book.manifest.source.text, str(book.root), references, weighing, *parts, *sorted(book.assets)
     )
 
 
-def _read(path: Path) -> PageResult | None:
+def _read(path: Path) -> Any:
     try:
         with path.open("rb") as handle:
-            found = pickle.load(handle)
+            return pickle.load(handle)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return None  # absent, or written by another version: run the page again
-    return found if isinstance(found, PageResult) else None
 
 
 def _write(path: Path, result: Any) -> None:

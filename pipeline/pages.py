@@ -14,13 +14,15 @@ import dataclasses
 import gc
 import multiprocessing
 import os
+import pickle
 import traceback
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from pipeline.checks import Context, PageFacts, check_page
 from pipeline.diagnostics import Diagnostic, PipelineError, Policy
@@ -39,12 +41,12 @@ _NO_SOURCE = SourceFile.of(Path(), "", "")
 @dataclass(frozen=True, slots=True)
 class PageResult:
     """What a page leaves once its tokens are gone: findings, facts for the book checks, a token-less
-    page, and each requested format's part (none when the page has errors: the build stops anyway)."""
+    page, and each requested format's part, packed (none when the page has errors: the build stops)."""
 
     findings: list[Diagnostic]
     facts: PageFacts
     page: Page
-    parts: dict[str, Any]
+    parts: dict[str, bytes]
 
     def portable(self) -> PageResult:
         """Without the page's source text and frontmatter, which the receiving side already holds."""
@@ -70,8 +72,35 @@ class PageRun:
             page = parse(raw, page_id, meta)
             findings, facts = check_page(page, ctx)
             fails = self.policy.fails(findings)
-            parts = {} if fails else {name: renderer(name).page_part(page, self.book) for name in self.parts}
+            parts = {} if fails else {name: pack(renderer(name).page_part(page, self.book)) for name in self.parts}
         return PageResult(findings, facts, dataclasses.replace(page, tokens=[]), parts)
+
+
+def pack(part: Any) -> bytes:
+    """A page part as bytes: pickled and deflated (parts are mostly HTML and JSON text, a tenth of it packed)."""
+    return zlib.compress(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+class Parts(Sequence[Any]):
+    """One format's page parts in page order, kept packed and unpacked one at a time as a renderer reads them:
+    the parts of 1,000 pages unpacked would be hundreds of megabytes."""
+
+    def __init__(self, packed: list[bytes]) -> None:
+        self._packed = packed
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [pickle.loads(zlib.decompress(blob)) for blob in self._packed[index]]
+        return pickle.loads(zlib.decompress(self._packed[index]))
 
 
 class PageRunner(Protocol):
@@ -110,10 +139,10 @@ class WorkerError(RuntimeError):
 
 
 class PageWorkers:
-    """Forked processes, each running every n-th page; only portable results travel back.
+    """Forked processes, each running every n-th page; portable results travel back one page at a time.
 
     The pages reach the workers through fork (nothing is pickled on the way there). A worker ignores
-    SIGINT/SIGTERM (the build decides), dies with the build, and exits once it has answered.
+    SIGINT/SIGTERM (the build decides), dies with the build, and exits once it has sent its last page.
     """
 
     def __init__(self, processes: int) -> None:
@@ -132,23 +161,31 @@ class PageWorkers:
                 child.close()
                 self._conns.append(parent)
                 self._procs.append(proc)
-        shares = [self._receive(conn) for conn in self._conns]
-        results: list[PageResult] = []
-        for index, (raw, _page_id, _meta) in enumerate(listed):
-            results.append(shares[index % self.processes][index // self.processes].restored(raw))
+        results: list[PageResult | None] = [None] * len(listed)
+        open_conns = {conn: number for number, conn in enumerate(self._conns)}
+        while open_conns:
+            for conn in wait(list(open_conns)):
+                assert isinstance(conn, Connection)
+                message = self._receive(conn)
+                if message is None:
+                    del open_conns[conn]
+                else:
+                    index = open_conns[conn] + message[0] * self.processes
+                    results[index] = message[1].restored(listed[index][0])
         self.close()
-        return results
+        return [result for result in results if result is not None]
 
-    def _receive(self, conn: Connection) -> list[PageResult]:
+    def _receive(self, conn: Connection) -> tuple[int, PageResult] | None:
+        """A worker's next result (its position in the worker's share), or None once it is done."""
         try:
             status, payload = conn.recv()
         except (EOFError, OSError) as exc:  # killed from outside (the OOM killer, a stray SIGKILL)
             self.kill()
             raise PipelineError("a page worker process died; run the build again") from exc
-        if status != "ok":
+        if status == "error":
             self.kill()
             raise WorkerError(f"a page worker failed:\n{payload}")
-        found: list[PageResult] = payload
+        found: tuple[int, PageResult] | None = payload
         return found
 
     def close(self) -> None:
@@ -184,13 +221,14 @@ class PageWorkers:
 
 
 def _serve(conn: Connection, run: PageRun, listed: Listed, number: int, processes: int, parent: int) -> None:
-    """A worker's life: run every ``processes``-th page from ``number``, send the results, exit."""
+    """A worker's life: run every ``processes``-th page from ``number``, send each result, exit."""
     as_child(parent)
     gc.disable()  # a short-lived process whose token trees hold no cycles: collecting is pure cost
     try:
         ctx = Context(run.book)
-        share = [run.page(raw, page_id, meta, ctx).portable() for raw, page_id, meta in list(listed)[number::processes]]
-        conn.send(("ok", share))
+        for position, (raw, page_id, meta) in enumerate(list(listed)[number::processes]):
+            conn.send(("page", (position, run.page(raw, page_id, meta, ctx).portable())))
+        conn.send(("done", None))
     except (EOFError, BrokenPipeError, ConnectionResetError):  # the parent is gone: nobody to report to
         return
     except Exception:  # a bug: hand the traceback to the main process instead of hanging it

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from pipeline import __version__
+from pipeline import version
 from pipeline.characters import printable
 from pipeline.codes import REGISTRY
 from pipeline.diagnostics import Diagnostic, Severity, count
@@ -179,7 +179,7 @@ def sarif(diagnostics: list[Diagnostic]) -> str:
                 "tool": {
                     "driver": {
                         "name": "handbook",
-                        "version": __version__,
+                        "version": version(),
                         "informationUri": "docs/diagnostics.md",
                         "rules": rules,
                     }

@@ -75,6 +75,7 @@ class Preview:
             checked = time.perf_counter() - started
             if result.ok and result.book is not None:
                 site, failure = build_site(result.book, result.parts["html"], self.config, self.rendered), None
+                self.rendered.pages.retain_used()
             else:
                 site, failure = None, diagnostics_page(result.diagnostics)
         except PipelineError as exc:
@@ -123,7 +124,7 @@ class Preview:
             rel += "index.html"
         if rel in self.static:
             return 200, _type(rel), self.static[rel]
-        body = state.site.get(rel) if state.site is not None else None
+        body = state.site.get(rel, self.rendered) if state.site is not None else None
         if state.failure is not None and (rel.endswith(".html") or body is None):
             return 200, _type("page.html"), _inject(state.failure, state.version)
         if body is None:

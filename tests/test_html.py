@@ -250,7 +250,7 @@ def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pyt
     cache = site_html.SiteCache()
     first = check(config, pages, ("html",))
     assert first.ok and first.book is not None
-    before = site_html.build_site(first.book, first.parts["html"], config, cache)
+    before = contents(site_html.build_site(first.book, first.parts["html"], config, cache), cache)
     assert len(calls) == 100
     edited = source / "pages" / "page-050.md"
     edited.write_text(edited.read_text(encoding="utf-8").replace("day to day.", "day to day, edited."), "utf-8")
@@ -258,12 +258,20 @@ def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pyt
     second = check(config, pages, ("html",))
     assert second.book is not None
     assert calls == ["page-050"]
-    after = site_html.build_site(second.book, second.parts["html"], config, cache)
-    changed = sorted(k for k in after.files if after.files[k] != before.files.get(k))
+    site = site_html.build_site(second.book, second.parts["html"], config, cache)
+    assert len(site.linked) == 99 and "page-050.html" in site.files  # only the edited page is templated
+    after = contents(site, cache)
+    changed = sorted(k for k in after if after[k] != before.get(k))
     assert changed == ["_static/search-index.js", "page-050.html"]
     # the caches never change the output
-    assert after.files == site_html.build_site(second.book, second.parts["html"], config).files
+    fresh = site_html.SiteCache()
+    assert after == contents(site_html.build_site(second.book, second.parts["html"], config, fresh), fresh)
     assert len(pages.results) == 100  # the edited page's old result is gone
+
+
+def contents(site: site_html.Site, cache: site_html.SiteCache) -> dict[str, bytes | None]:
+    """Every generated file of the site, whether templated now or taken from the cache."""
+    return {path: site.get(path, cache) for path in [*site.files, *site.linked]}
 
 
 def test_every_page_is_valid_html(site: Path) -> None:

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +184,7 @@ def assert_contents_right(reader: PdfReader) -> None:
 # ---- the sample handbook ----------------------------------------------------------------------------------
 
 
-def pdf_parts(config: Config) -> tuple[Book, list[Any]]:
+def pdf_parts(config: Config) -> tuple[Book, Sequence[Any]]:
     """The checked book and its pages' PDF parts, as a build hands them to the PDF renderer."""
     result = check(config, parts=("pdf",))
     assert result.book is not None

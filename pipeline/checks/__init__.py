@@ -56,10 +56,15 @@ class PageFacts:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What checks share: the book (possibly only some of its pages) and a diagnostic maker."""
+    """What checks share: the book (possibly only some of its pages) and a diagnostic maker.
+
+    ``memo`` keeps what is worked out once per book; ``page_memo`` what is worked out once per page,
+    emptied when the page is done (it holds the page's tokens).
+    """
 
     book: Book
     memo: dict[tuple[str, str], object] = field(default_factory=dict)
+    page_memo: dict[tuple[str, str], object] = field(default_factory=dict)
 
     def at(self, page: Page, line: int, col: int, code: str, message: str, hint: str = "") -> Diagnostic:
         return finding(page.source.display, line, col, code, message, hint, page.source.line(line))
@@ -129,6 +134,7 @@ def check_page(page: Page, ctx: Context) -> tuple[list[Diagnostic], PageFacts]:
         tuple(links.cross_page(page)),
         page.suppressions,
     )
+    ctx.page_memo.clear()
     return [d for d in found if not suppressed(page.suppressions, d)], facts
 
 
@@ -137,18 +143,6 @@ def check_facts(facts: list[PageFacts], ctx: Context) -> list[Diagnostic]:
     ranges = {f.display: f.suppressions for f in facts}
     found = [d for check in book_checks() for d in check(facts, ctx)]
     return [d for d in found if not suppressed(ranges.get(d.path, ()), d)]
-
-
-def run_checks(book: Book) -> list[Diagnostic]:
-    """All checks on a fully parsed book, in this process."""
-    ctx = Context(book)
-    diags: list[Diagnostic] = []
-    facts: list[PageFacts] = []
-    for page in book.pages:
-        found, page_facts = check_page(page, ctx)
-        diags += found
-        facts.append(page_facts)
-    return diags + check_facts(facts, ctx)
 
 
 def suppressed(ranges: Suppressions, diag: Diagnostic) -> bool:

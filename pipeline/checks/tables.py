@@ -14,9 +14,9 @@ from pipeline.tables import Table, tables
 def page_tables(page: Page, ctx: Context) -> list[Table]:
     """The page's tables, read once per check run."""
     key = ("tables", page.id)
-    if key not in ctx.memo:
-        ctx.memo[key] = list(tables(page, ctx.book))
-    found = ctx.memo[key]
+    if key not in ctx.page_memo:
+        ctx.page_memo[key] = list(tables(page, ctx.book))
+    found = ctx.page_memo[key]
     assert isinstance(found, list)
     return found
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,11 +13,12 @@ from typing import Any
 from markupsafe import Markup
 
 from pipeline.config import Config
-from pipeline.hashing import digest
+from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page
 from pipeline.render import site_pages, site_search
 from pipeline.render.cite import CitationMarks, Citations, Uses, fill, fill_json, groups_of, render_citations
 from pipeline.render.markup import render_page, site_links
+from pipeline.store import Store
 
 FOLDER = "html"
 STATIC = site_pages.TEMPLATES / "static"
@@ -40,22 +41,27 @@ class Body:
 
 @dataclass(slots=True)
 class SiteCache:
-    """What ``handbook serve`` keeps between rebuilds, keyed by content hashes; stale keys are dropped."""
+    """What a build reuses from earlier builds: the templated pages (with their search entries and linked
+    assets) by content key, in memory (``handbook serve``) or in the cache folder; the latest citations."""
 
-    pages: dict[str, bytes] = field(default_factory=dict)
+    pages: Store = field(default_factory=Store)
     citations: dict[str, Citations] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class Site:
-    """The site in memory: generated files by site path, and source files copied as they are."""
+    """The site in memory: generated files by site path, files kept whole in the cache (``linked``, by key),
+    and source files copied as they are."""
 
     files: dict[str, bytes]
     assets: dict[str, Path]
+    linked: dict[str, str] = field(default_factory=dict)
 
-    def get(self, path: str) -> bytes | None:
+    def get(self, path: str, cache: SiteCache) -> bytes | None:
         if path in self.files:
             return self.files[path]
+        if path in self.linked:
+            return cache.pages.get(self.linked[path])
         source = self.assets.get(path)
         return source.read_bytes() if source is not None and source.is_file() else None
 
@@ -70,16 +76,22 @@ def page_part(page: Page, book: Book) -> Body:
 
 
 def render(book: Book, parts: Sequence[Body], out: Path, config: Config) -> list[Path]:
-    """Write the site to ``out/html``."""
-    return write(build_site(book, parts, config), out / FOLDER)
+    """Write the site to ``out/html``; pages whose inputs did not change are linked from the cache."""
+    cache = SiteCache(Store(config.cache / FOLDER))
+    written = write(build_site(book, parts, config, cache), out / FOLDER, cache)
+    cache.pages.retain_used()
+    return written
 
 
-def write(site: Site, root: Path) -> list[Path]:
+def write(site: Site, root: Path, cache: SiteCache) -> list[Path]:
     written = []
-    for rel in sorted(site.files):
+    for rel in sorted([*site.files, *site.linked]):
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(site.files[rel])
+        if rel in site.files:
+            path.write_bytes(site.files[rel])
+        else:
+            cache.pages.link(site.linked[rel], path)
         written.append(path)
     for rel in sorted(site.assets):
         path = root / rel
@@ -90,41 +102,52 @@ def write(site: Site, root: Path) -> list[Path]:
 
 
 def build_site(book: Book, parts: Sequence[Body], config: Config, cache: SiteCache | None = None) -> Site:
-    """Every file of the site from the pages' bodies; with ``cache``, unchanged pages are not templated again."""
+    """Every file of the site from the pages' bodies; a page found in ``cache`` is neither unpacked nor templated."""
     cache = cache if cache is not None else SiteCache()
     names = site_pages.Names.of(book)
     citations = _citations(book, config, cache)
     reference = site_links(names.references).reference
     book_key = digest(
+        code_digest(),
         book.manifest.source.text,
         json.dumps(dataclasses.asdict(names), sort_keys=True),
         json.dumps(site_pages.book_context(book, names), sort_keys=True),
     )
-    files: dict[str, bytes] = {}
-    pages: dict[str, bytes] = {}
+    site = Site({}, {})
     search: list[bytes] = []
-    for index, (page, body) in enumerate(zip(book.pages, parts, strict=True)):
-        used = [citations.html(source, reference) if href else citations.text(source) for source, href in body.uses]
+    linked: set[str] = set()
+    for index, page in enumerate(book.pages):
+        used = [citations.html(source, reference) for source in page.cite_sources]
         around = json.dumps([site_pages.neighbour(book, index, names), index, len(book.pages)])
         # the body, the page header and the contents all come from the page's text and its citations
-        page_key = digest("page.html", book_key, page.id, page.source.display, page.source.text, around, *used)
-        found = cache.pages.get(page_key)
-        if found is None:
+        key = digest("page.html", book_key, page.id, page.source.display, page.source.text, around, *used)
+        extra = cache.pages.get(f"{key}.json")
+        if extra is not None and (cache.pages.has(key) or cache.pages.get(key) is not None):
+            site.linked[f"{page.id}.html"] = key
+        else:
+            body = parts[index]
             context = site_pages.page_context(book, index, names, body.rubrics)
-            found = _html("page.html", {**context, "body": Markup(fill(body.html, body.uses, citations, reference))})
-        files[f"{page.id}.html"] = pages[page_key] = found
-        search.append(fill_json(body.search, body.uses, citations, as_text=True).encode())
-    files["index.html"] = _templated("index.html", site_pages.index_context(book, names), cache.pages, pages)
-    files[names.search] = _templated("search.html", site_pages.search_context(book, names), cache.pages, pages)
+            filled = fill(body.html, body.uses, citations, reference)
+            site.files[f"{page.id}.html"] = _html("page.html", {**context, "body": Markup(filled)})
+            entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference)
+            extra = json.dumps([entry, body.assets]).encode()
+            cache.pages.put(key, site.files[f"{page.id}.html"])
+            cache.pages.put(f"{key}.json", extra)
+        entry, assets = json.loads(extra)
+        search.append(entry.encode())
+        linked.update(assets)
+    files = site.files
+    files["index.html"] = _templated("index.html", site_pages.index_context(book, names), cache.pages)
+    files[names.search] = _templated("search.html", site_pages.search_context(book, names), cache.pages)
     if book.references:
         context = site_pages.references_context(book, citations, names)
-        files[names.references] = _templated("references.html", context, cache.pages, pages)
-    cache.pages = pages
+        files[names.references] = _templated("references.html", context, cache.pages)
     files[f"{STATIC_PREFIX}search-index.js"] = site_search.script(search)
     files[f"{STATIC_PREFIX}book.js"] = _book_data(book)
     files[f"{STATIC_PREFIX}site.js"] = site_script(book)
     files.update(static_files())
-    return Site(files, _assets(book, parts))
+    site.assets = _assets(book, linked)
+    return site
 
 
 def _citations(book: Book, config: Config, cache: SiteCache) -> Citations:
@@ -136,12 +159,14 @@ def _citations(book: Book, config: Config, cache: SiteCache) -> Citations:
     return cache.citations[key]
 
 
-def _templated(name: str, context: dict[str, Any], old: dict[str, bytes], new: dict[str, bytes]) -> bytes:
-    """A template rendered, or taken from ``old`` when its context is unchanged; kept in ``new``."""
+def _templated(name: str, context: dict[str, Any], store: Store) -> bytes:
+    """A template rendered, or taken from ``store`` when its context is unchanged."""
     key = digest(name, json.dumps(context, sort_keys=True, default=str))
-    found = old.get(key)
-    new[key] = found if found is not None else _html(name, context)
-    return new[key]
+    found = store.get(key)
+    if found is None:
+        found = _html(name, context)
+        store.put(key, found)
+    return found
 
 
 def _html(name: str, context: dict[str, Any]) -> bytes:
@@ -179,8 +204,7 @@ def static_files() -> dict[str, bytes]:
     }
 
 
-def _assets(book: Book, bodies: Iterable[Body]) -> dict[str, Path]:
+def _assets(book: Book, linked: set[str]) -> dict[str, Path]:
     """Everything under source/assets/, plus any other source file a page links to."""
-    linked = {path for body in bodies for path in body.assets}
     wanted = sorted(p for p in book.assets if p.startswith(ASSETS_DIR) or p in linked)
     return {path: book.root / path for path in wanted}

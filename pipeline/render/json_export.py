@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
+from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page, Scale
 from pipeline.render.cite import CitationMarks, Citations, Uses, fill, fill_json, plain, render_citations
 from pipeline.render.export_blocks import JSON, export_page
 from pipeline.render.markup import site_links
 from pipeline.render.site_pages import Names
+from pipeline.store import Store
 
+FOLDER = "json"
 SCHEMA_ID = "https://handbook-pipeline.invalid/schema/export/v1.schema.json"
 # semver: minor = fields or block types added, patch = fixes; see docs/json-export.md
 SCHEMA_VERSION = "1.0.0"
@@ -38,11 +41,13 @@ def page_part(page: Page, book: Book) -> PagePart:
 
 
 def render(book: Book, parts: Sequence[PagePart], out: Path, config: Config) -> list[Path]:
-    """Write ``json/<handbook id>.json``."""
-    target = out / "json" / f"{book.manifest.id}.json"
+    """Write ``json/<handbook id>.json``; pages whose inputs did not change come from the cache, filled in."""
+    target = out / FOLDER / f"{book.manifest.id}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.writelines(serialise(book, parts, render_citations(book, config.cache)))
+    store = Store(config.cache / FOLDER)
+    with target.open("wb") as handle:
+        handle.writelines(serialise(book, parts, render_citations(book, config.cache), store))
+    store.retain_used()
     return [target]
 
 
@@ -60,26 +65,41 @@ _PAGES = "\ue000pages\ue000"  # stands for the pages list while the skeleton is 
 
 def export(book: Book, parts: Sequence[PagePart], citations: Citations) -> JSON:
     """The export document; links inside ``html`` are those of the HTML site (relative to its root)."""
-    document: JSON = json.loads("".join(serialise(book, parts, citations)))
+    document: JSON = json.loads(b"".join(serialise(book, parts, citations, Store())))
     return document
 
 
-def serialise(book: Book, parts: Sequence[PagePart], citations: Citations) -> Iterator[str]:
-    """The export document in pieces, each page serialised on its own, with its citations filled in.
+def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, store: Store) -> Iterator[bytes]:
+    """The export document in UTF-8 pieces, each page serialised on its own, with its citations filled in.
 
     The whole document is never held as objects or as one string: on 1,000 pages that saves
     most of a gigabyte. Splicing is exact: the skeleton is serialised with a private-use marker
-    string in place of the pages, which no serialised value can contain unescaped.
+    string in place of the pages, which no serialised value can contain unescaped. ``store`` keeps
+    each page filled in, by everything it is made from, so an unchanged page is not unpacked again.
     """
     reference = site_links(Names.of(book).references).reference
-    cited = [_filled(entry, part.uses, citations, reference) for part in parts for entry in part.cited]
+    base = digest(code_digest(), book.manifest.source.text, str(book.root), reference)
+    pages: list[bytes] = []
+    cited: list[JSON] = []
+    for index, page in enumerate(book.pages):
+        used = [(citations.html(source, reference), citations.text(source)) for source in page.cite_sources]
+        key = digest(base, page.id, page.source.display, page.source.text, json.dumps(used))
+        text, entries = store.get(key), store.get(f"{key}.cited")
+        if text is None or entries is None:
+            part = parts[index]
+            text = fill_json(part.text, part.uses, citations, reference=reference).encode()
+            entries = json.dumps([_filled(entry, part.uses, citations, reference) for entry in part.cited]).encode()
+            store.put(key, text)
+            store.put(f"{key}.cited", entries)
+        pages.append(text)
+        cited += json.loads(entries)
     document = _document(book, citations, [], cited)
     document["pages"] = _PAGES
     before, after = dumps(document).split(json.dumps(_PAGES, ensure_ascii=False), 1)
-    yield before + "["
-    for number, part in enumerate(parts):
-        yield ("," if number else "") + fill_json(part.text, part.uses, citations, reference=reference)
-    yield "]" + after
+    yield (before + "[").encode()
+    for number, text in enumerate(pages):
+        yield (b"," if number else b"") + text
+    yield ("]" + after).encode()
 
 
 def _filled(entry: JSON, uses: Uses, citations: Citations, reference: str) -> JSON:

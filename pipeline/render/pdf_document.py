@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pipeline import __version__
+from pipeline import version as pipeline_version
 from pipeline.model import Book, Page
 from pipeline.render.cite import CitationMarks, Citations, Uses, fill, plain
 from pipeline.render.labels import Labels, labels
@@ -199,4 +199,4 @@ def _timestamp(manifest_date: str) -> str:
 def generator() -> str:
     from importlib.metadata import version
 
-    return f"handbook-pipeline {__version__} (WeasyPrint {version('weasyprint')})"
+    return f"handbook-pipeline {pipeline_version()} (WeasyPrint {version('weasyprint')})"
