@@ -35,6 +35,10 @@ class Store:
         self._used.add(key)
         return self.folder is not None and (self.folder / key).is_file()
 
+    def has_entry(self, key: str) -> bool:
+        """Whether ``key`` is kept, in memory or on disk, without reading it."""
+        return key in self.memory or self.has(key)
+
     def put(self, key: str, data: bytes) -> None:
         self._used.add(key)
         if self.folder is None:

@@ -79,25 +79,26 @@ def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, store
     """
     reference = site_links(Names.of(book).references).reference
     base = digest(code_digest(), book.manifest.source.text, str(book.root), reference)
-    pages: list[bytes] = []
+    keys: list[str] = []
     cited: list[JSON] = []
-    for index, page in enumerate(book.pages):
+    for index, page in enumerate(book.pages):  # first every page's citations: they come before the pages
         used = [(citations.html(source, reference), citations.text(source)) for source in page.cite_sources]
         key = digest(base, page.id, page.source.display, page.source.text, json.dumps(used))
-        text, entries = store.get(key), store.get(f"{key}.cited")
-        if text is None or entries is None:
+        entries = store.get(f"{key}.cited")
+        if entries is None or not store.has_entry(key):
             part = parts[index]
-            text = fill_json(part.text, part.uses, citations, reference=reference).encode()
+            store.put(key, fill_json(part.text, part.uses, citations, reference=reference).encode())
             entries = json.dumps([_filled(entry, part.uses, citations, reference) for entry in part.cited]).encode()
-            store.put(key, text)
             store.put(f"{key}.cited", entries)
-        pages.append(text)
+        keys.append(key)
         cited += json.loads(entries)
     document = _document(book, citations, [], cited)
     document["pages"] = _PAGES
     before, after = dumps(document).split(json.dumps(_PAGES, ensure_ascii=False), 1)
     yield (before + "[").encode()
-    for number, text in enumerate(pages):
+    for number, key in enumerate(keys):  # then the pages, one at a time
+        text = store.get(key)
+        assert text is not None
         yield (b"," if number else b"") + text
     yield ("]" + after).encode()
 
