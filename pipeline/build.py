@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Callable
@@ -15,13 +16,15 @@ from pipeline import publish
 from pipeline.checks import Context, check_facts, run_checks
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Severity, sorted_diagnostics
+from pipeline.formats import plan
 from pipeline.incremental import CheckCache, context_of
 from pipeline.load import RawPage, Sources, load
 from pipeline.model import Book, Manifest
+from pipeline.package import SITE, package
 from pipeline.parse import parse
 from pipeline.processes import Interrupted
 from pipeline.references import load_references
-from pipeline.render import MODULES, renderer
+from pipeline.render import renderer
 from pipeline.validate import validate
 from pipeline.workers import PageWorkers
 
@@ -95,13 +98,22 @@ def build(config: Config, progress: Progress | None = None) -> BuildResult:
 
 
 def _render(book: Book, config: Config, staging: publish.Staging, progress: Progress | None) -> dict[str, list[Path]]:
-    """Every requested format, written under ``config.out`` (the staging folder); the cache is carried first."""
+    """Every requested format, written under ``config.out`` (the staging folder); the cache is carried first.
+
+    Renderers run first, then the packagers, which read the staged site (``config.out/html``). A
+    site rendered only for them is removed before publishing: outputs/ keeps its earlier html/.
+    """
     staging.carry([publish.CACHE])
+    stages = plan(config.formats)
     staged: dict[str, list[Path]] = {}
-    for name in config.formats or tuple(MODULES):
+    for name in stages.renderers:
         if progress:
             progress(name)
         staged[name] = renderer(name).render(book, config.out, config)
+    staged.update(package(stages.packagers, book, config.out, config, progress))
+    if stages.site_only:
+        shutil.rmtree(config.out / SITE)
+        del staged[SITE]
     return staged
 
 

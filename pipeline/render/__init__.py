@@ -20,8 +20,6 @@ MODULES: dict[str, str] = {
     "html": "pipeline.render.html",
     "json": "pipeline.render.json_export",
     "pdf": "pipeline.render.pdf",
-    "scorm12": "pipeline.render.scorm12",
-    "scorm2004": "pipeline.render.scorm2004",
 }
 
 
