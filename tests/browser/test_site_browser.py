@@ -266,6 +266,7 @@ THEMES = {
     "dark by the toggle": ("light", "dark", "screen"),
     "light by the toggle on a dark system": ("dark", "light", "screen"),
     "print": ("light", None, "print"),
+    "print, dark by the system": ("dark", None, "print"),
     "print, dark by the toggle": ("light", "dark", "print"),
 }
 PALETTE = re.findall(r"--dark-([\w-]+):", (ROOT / "pipeline/templates/site/static/site.css").read_text("utf-8"))
@@ -300,4 +301,5 @@ def test_the_dark_palette_is_the_same_by_the_toggle_and_by_the_system_setting(ch
     assert seen["dark by the toggle"][-3:] == ["rgb(228, 233, 239)", "rgb(15, 19, 24)", "dark"]
     dark = dict(zip(PALETTE, seen["dark by the toggle"], strict=False))
     assert all(dark[name] != value for name, value in zip(PALETTE, seen["light"], strict=False))  # all switch
-    assert seen["print"][-3:-1] == seen["print, dark by the toggle"][-3:-1] == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+    assert seen["print"][-3:-1] == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]  # black on white paper
+    assert seen["print, dark by the system"][-3:-1] == seen["print, dark by the toggle"][-3:-1] == seen["print"][-3:-1]
