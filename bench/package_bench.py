@@ -1,5 +1,5 @@
 """SCORM packaging on the 1,000-page handbook: what both packages add to the HTML build (target ≤ 20%),
-and a no-change rebuild, which must do no zip work at all.
+packaging cold vs after a one-page edit (the deflated-member cache), and a no-change rebuild (no zip work).
 
 Run: .venv/bin/python -m bench.package_bench [--pages 1000] [--runs 1] [--cli]
 """
@@ -36,33 +36,36 @@ def seconds(work: Callable[[], Any], runs: int) -> float:
 
 
 def in_process(source: Path, out: Path, runs: int) -> dict[str, Any]:
-    """check, the HTML renderer and both packages on the same book, each timed on its own."""
+    """check and the HTML renderer, then the package stage run cold, with nothing changed and after a
+    one-page edit, interleaved run by run so that a busy machine slows each of them alike."""
     from pipeline.build import check
     from pipeline.config import Config
-    from pipeline.package import archive, packager, site
+    from pipeline.model import Book
+    from pipeline.pagecache import PageCache
+    from pipeline.package import PACKAGERS, archive, members, package, scorm
     from pipeline.render import html
 
     config = Config(source=source, out=out)
     check_time = seconds(lambda: check(config), runs)
-    book = check(config).book
-    assert book is not None
+    parsed = PageCache()  # as `handbook serve` keeps it: an edit re-runs only the edited page
+    result = check(config, parsed, ("html",))
+    assert result.book is not None
+    book: Book = result.book
+    parts = result.parts["html"]
 
     def render_html() -> None:
         shutil.rmtree(out, ignore_errors=True)
-        html.render(book, out, config)
+        html.render(book, parts, out, config)
 
-    def package() -> None:  # as build() calls them, after html in the same folder
-        for version in ("1.2", "2004"):
-            packager.render(book, out, config, version)
+    def stage() -> None:  # as build() runs it: both packagers after html, in the same folder
+        package(tuple(PACKAGERS), book, out, config)
 
     def cold() -> None:
-        packager._PACKED.clear()  # nothing read or deflated by an earlier run of this process
-        site._LAST.clear()
-        shutil.rmtree(config.cache / packager.FOLDER, ignore_errors=True)
-        package()
+        shutil.rmtree(config.cache / scorm.FOLDER, ignore_errors=True)
+        shutil.rmtree(config.cache / members.FOLDER, ignore_errors=True)
+        stage()
 
     html_time = seconds(render_html, runs)
-    package_time = seconds(cold, runs)
     zip_calls: list[str] = []
     originals = archive.pack_all, archive.write_zip
 
@@ -74,20 +77,49 @@ def in_process(source: Path, out: Path, runs: int) -> dict[str, Any]:
         zip_calls.append("write_zip")
         originals[1](*args, **kwargs)
 
-    archive.pack_all, archive.write_zip = counted_pack_all, counted_write_zip
+    def unchanged() -> None:
+        archive.pack_all, archive.write_zip = counted_pack_all, counted_write_zip
+        try:
+            stage()
+        finally:
+            archive.pack_all, archive.write_zip = originals
+
+    pages = sorted((source / "pages").glob("*.md"))
+    page = pages[len(pages) // 2]
+    original = page.read_text(encoding="utf-8")
+    cache = config.cache / members.FOLDER
+    timings: dict[str, list[tuple[float, float]]] = {"cold": [], "unchanged": [], "edit": []}
     try:
-        site._LAST.clear()  # a new process would read the site again
-        rebuild_time = seconds(package, runs)
+        for run in range(runs):
+            timings["cold"].append(clocked(cold))
+            timings["unchanged"].append(clocked(unchanged))
+            page.write_text(original + f"\nOne more sentence, edit {run + 1}.\n", encoding="utf-8")
+            edited = check(config, parsed, ("html",))  # check and html are not timed: only the package stage
+            assert edited.book is not None
+            book = edited.book
+            html.render(book, edited.parts["html"], out, config)
+            before = {path.name for path in cache.iterdir()}
+            timings["edit"].append(clocked(stage))
+            deflated = len({path.name for path in cache.iterdir()} - before)
     finally:
-        archive.pack_all, archive.write_zip = originals
+        page.write_text(original, encoding="utf-8")
     return {
         "check": check_time,
         "html": html_time,
-        "package": package_time,
-        "rebuild": rebuild_time,
+        **{name: statistics.median(wall for wall, _ in times) for name, times in timings.items()},
+        **{f"{name} cpu": statistics.median(cpu for _, cpu in times) for name, times in timings.items()},
+        "deflated": deflated,
+        "members": len(list(cache.iterdir())),
         "zip_calls": zip_calls,
-        "zips": sorted((out / packager.FOLDER).glob("*.zip")),
+        "zips": sorted((out / scorm.FOLDER).glob("*.zip")),
     }
+
+
+def clocked(work: Callable[[], Any]) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds of every thread of this process) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def cold_build(source: Path, out: Path, formats: list[str], runs: int) -> float:
@@ -130,8 +162,9 @@ def main() -> None:
     rows = [
         ("HTML build (check + html)", html_build),
         ("  html renderer alone", m["html"]),
-        ("both packages, cold", m["package"]),
-        ("both packages, no change", m["rebuild"]),
+        ("both packages, cold", m["cold"]),
+        ("both packages, one page edited", m["edit"]),
+        ("both packages, no change", m["unchanged"]),
     ]
     print(table(rows, "HTML build (check + html)"))
     if args.cli:
@@ -145,10 +178,15 @@ def main() -> None:
         print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB")
     sections, longest = suspend_bound(m["zips"][0])
     print(f"suspend_data for {sections} sections: at most {longest} characters (SCORM 1.2 limit 4,096)")
-    added = m["package"] / html_build
+    added = m["cold"] / html_build
     print(
         f"\npackaging adds {added:.0%} to the HTML build (target ≤ {TARGET:.0%}), "
-        f"{m['package'] / m['html']:.0%} of the html renderer alone"
+        f"{m['cold'] / m['html']:.0%} of the html renderer alone"
+    )
+    print(
+        f"both packages, cold vs one page edited: {m['cold']:.2f} s vs {m['edit']:.2f} s wall = "
+        f"{m['cold'] / m['edit']:.1f}×; {m['cold cpu']:.2f} s vs {m['edit cpu']:.2f} s CPU = "
+        f"{m['cold cpu'] / m['edit cpu']:.1f}×; the edit deflated {m['deflated']} of {m['members']} cached members"
     )
     print(f"zip work on the no-change rebuild: {', '.join(m['zip_calls']) or 'none'}")
     if added > TARGET or m["zip_calls"] or longest > 4096:

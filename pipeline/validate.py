@@ -14,7 +14,8 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from pipeline.bundle import BUNDLED
 from pipeline.bundle import SCHEMA_DIR as BUNDLED_SCHEMAS
-from pipeline.diagnostics import Diagnostic, PipelineError, Severity
+from pipeline.codes import diagnostic
+from pipeline.diagnostics import Diagnostic, PipelineError
 from pipeline.yamlsrc import YamlDoc
 
 # an installed tool's own copy (setup.py bundles it), else the checkout's schema/ folder
@@ -69,7 +70,7 @@ def _diagnose(
         line, col = doc.position(p, key=key)
         line += offset
         src = lines[line - 1] if 0 < line <= len(lines) else ""
-        return Diagnostic(display, line, col, code, Severity.ERROR, message, hint, src)
+        return diagnostic(display, line, col, code, message, hint, src)
 
     where = _dotted(path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):

@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 from pipeline.characters import FORBIDDEN, describe, replace_forbidden
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.codes import diagnostic
+from pipeline.diagnostics import Diagnostic
 
 try:  # the C composer is several times faster; both give the same marks
     from yaml import CSafeLoader as _Loader
@@ -82,7 +83,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
 
     def diag(code: str, message: str, line: int, col: int, hint: str = "") -> Diagnostic:
         src = lines[line - 1] if 0 < line <= len(lines) else ""
-        return Diagnostic(path, line + line_offset, col, code, Severity.ERROR, message, hint, src)
+        return diagnostic(path, line + line_offset, col, code, message, hint, src)
 
     try:
         # a raw forbidden character is FM009 of the file read (pipeline/load.py), not a YAML syntax

@@ -411,3 +411,42 @@ def test_every_code_has_a_fixture(tmp_path: Path) -> None:
 def test_diagnostics_doc_is_generated_from_the_registry() -> None:
     doc = ROOT / "docs" / "diagnostics.md"
     assert doc.read_text(encoding="utf-8") == render_markdown() + "\n", "regenerate: handbook explain --all"
+
+
+def _build(source: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pipeline", "build", "--source", str(source), "--out", str(out), "-f", "html"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def _tree(out: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(out)): (p.stat().st_mtime_ns, p.stat().st_ino) for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_build_with_nothing_changed_does_nothing_and_says_so(tmp_path: Path) -> None:
+    """The build stamp: same inputs, outputs as left → the same warnings, no file touched; any change → a build."""
+    from bench.generate import generate
+
+    source = generate(3, tmp_path / "src")
+    out = tmp_path / "out"
+    first = _build(source, out)
+    assert first.returncode == 0, first.stderr
+    assert "Built 1 format" in first.stderr
+    before = _tree(out)
+    again = _build(source, out)
+    assert again.returncode == 0
+    assert "Nothing changed since the last build" in again.stderr
+    assert again.stderr.count("CLM001") == first.stderr.count("CLM001") > 0  # the warnings are reported again
+    assert _tree(out) == before  # not one file rewritten, not even the cache
+    (out / "html" / "index.html").unlink()  # an output removed by hand: built again
+    assert "Built 1 format" in _build(source, out).stderr
+    assert (out / "html" / "index.html").is_file()
+    assets = source / "assets"
+    assets.mkdir(exist_ok=True)
+    (assets / "new.txt").write_text("a file added anywhere in the source\n", encoding="utf-8")
+    rebuilt = _build(source, out)
+    assert "Built 1 format" in rebuilt.stderr
+    assert (out / "html" / "assets" / "new.txt").is_file()
+    other = _build(source, out)
+    assert "Nothing changed" in other.stderr
+    command = [sys.executable, "-m", "pipeline", "build", "--source", str(source), "--out", str(out), "-f", "json"]
+    assert "Built 1 format" in subprocess.run(command, capture_output=True, text=True, timeout=300).stderr

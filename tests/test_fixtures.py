@@ -14,7 +14,7 @@ from pipeline.codes import REGISTRY
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.pages import PageWorkers
-from pipeline.render import MODULES, parts_of
+from pipeline.render import MODULES
 from pipeline.report import CAP
 from tests.fixture_gen import FIXTURES, GENERATED, Expected, Finding, assemble, committed, parse_expected, relative
 
@@ -60,7 +60,7 @@ def page_runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 def test_diagnostics(name: str, tmp_path: Path, page_runner: str) -> None:
     """Every page part is made too, as a build makes them: a part that cannot be made is a crash, not a finding."""
     src, expected = source(name, tmp_path)
-    result = check(Config(source=src, strict=expected.strict), parts=parts_of(tuple(MODULES)))
+    result = check(Config(source=src, strict=expected.strict), parts=tuple(MODULES))
     for d in result.diagnostics:
         assert d.line >= 1 and d.col >= 1 and d.code in REGISTRY and d.severity is not Severity.OFF, d
     assert_findings(relative(result.diagnostics, src), expected)

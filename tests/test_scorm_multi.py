@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 from pipeline.build import check
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, PipelineError, Severity
-from pipeline.package import archive, packager
+from pipeline.package import archive, scorm
 from pipeline.package.controls import SCORM12, SCORM2004, VERSIONS
 from pipeline.package.verify import verify
 from tests.scorm_helpers import SOURCE, build_packages, generate, need_xsds, rezip
@@ -211,10 +211,10 @@ def test_an_unknown_sco_shape_or_a_site_without_the_pages_is_refused(tmp_path: P
     site.mkdir()
     (site / "index.html").write_text("<p>home</p>", "utf-8")
     with pytest.raises(ValueError, match="scos"):
-        packager.build_package(book, site, SCORM12, tmp_path / "out", tmp_path / "cache", scos="x")
+        scorm.build_package(book, site, SCORM12, tmp_path / "out", tmp_path / "cache", scos="x")
     with pytest.raises(PipelineError, match="one SCO per page"):  # no page of the book in the site: no SCO
-        packager.build_package(book, site, SCORM12, tmp_path / "out", tmp_path / "cache", scos="per-page")
-    zip_path = packager.build_package(book, site, SCORM12, tmp_path / "out", tmp_path / "cache")
+        scorm.build_package(book, site, SCORM12, tmp_path / "out", tmp_path / "cache", scos="per-page")
+    zip_path = scorm.build_package(book, site, SCORM12, tmp_path / "out", tmp_path / "cache")
     assert verify(zip_path) == []  # the single SCO still packages such a site, as before
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -15,7 +16,7 @@ from lxml import html as lxml_html
 from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
-from pipeline.package import archive, packager
+from pipeline.package import archive, members, scorm
 from pipeline.package.controls import SCORM12, SCORM2004, VERSIONS, XSI, control_documents
 from pipeline.package.verify import verify
 from tests.scorm_helpers import SOURCE, build_packages, generate, need_xsds
@@ -269,10 +270,12 @@ def test_unchanged_inputs_reuse_the_cached_zip_and_changed_inputs_rebuild_it(
     def no_zip_work(*args: object, **kwargs: object) -> None:
         raise AssertionError("zip work on a no-change rebuild")
 
+    before = cached_members(tmp_path / "out")
     with monkeypatch.context() as patch:
         patch.setattr(archive, "write_zip", no_zip_work)
         patch.setattr(archive, "pack_all", no_zip_work)
         assert build_packages(source, tmp_path / "out")["1.2"].read_bytes() == first
+    assert cached_members(tmp_path / "out") == before  # a cached zip still counts its members as used
     page = source / "pages" / f"{SEED_PAGE}.md"
     page.write_text(page.read_text(encoding="utf-8").replace("day to day.", "every day.", 1), encoding="utf-8")
     rebuilt = build_packages(source, tmp_path / "out")["1.2"]
@@ -280,6 +283,68 @@ def test_unchanged_inputs_reuse_the_cached_zip_and_changed_inputs_rebuild_it(
     with zipfile.ZipFile(rebuilt) as zf:
         assert "every day." in zf.read(f"{SEED_PAGE}.html").decode()
     assert len(list((tmp_path / "out" / ".cache" / "scorm").glob(f"{SEED_PAGE}-scorm12-*.zip"))) == 1
+
+
+def cached_members(out: Path) -> dict[str, int]:
+    """The member cache of a build's output folder: file name → inode."""
+    return {path.name: path.stat().st_ino for path in (out / ".cache" / members.FOLDER).iterdir()}
+
+
+def deflatable_keys(*packages: Path) -> dict[str, str]:
+    """Member cache key → zip member name, for every member of the packages that goes through deflate."""
+    keys = {}
+    for package in packages:
+        with zipfile.ZipFile(package) as zf:
+            for name in zf.namelist():
+                data = zf.read(name)
+                if archive.deflatable(name, data):
+                    keys[members.key(hashlib.sha256(data).hexdigest())] = name
+    return keys
+
+
+def test_a_cold_and_a_warm_member_cache_give_the_same_packages(
+    sample: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deflated members read back from the cache make the same bytes as deflating them now."""
+    out = tmp_path / "out"
+    cold = {version: path.read_bytes() for version, path in build_packages(SOURCE, out).items()}
+    assert cold == {version: path.read_bytes() for version, path in sample.items()}
+    shutil.rmtree(out / ".cache" / scorm.FOLDER)  # the whole zips: rebuilt, from cached members only
+
+    def no_deflate(raw: bytes, name: str = "") -> archive.Entry:
+        raise AssertionError(f"{name} deflated again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(archive, "pack", no_deflate)
+        warm = build_packages(SOURCE, out)
+    assert {version: path.read_bytes() for version, path in warm.items()} == cold
+    assert set(cached_members(out)) == set(deflatable_keys(*warm.values()))
+
+
+def test_a_one_page_edit_deflates_only_the_files_it_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = generate(3, tmp_path / "source")
+    out = tmp_path / "out"
+    first = build_packages(source, out)
+    old_keys, before = deflatable_keys(*first.values()), cached_members(out)
+    assert set(before) == set(old_keys)
+    with (source / "pages" / f"{SEED_PAGE}-0002.md").open("a", encoding="utf-8") as page:
+        page.write("\nOne more sentence on the second page.\n")
+    deflated: list[str] = []
+    pack = archive.pack
+
+    def counted(raw: bytes, name: str = "") -> archive.Entry:
+        deflated.append(name)
+        return pack(raw, name)
+
+    monkeypatch.setattr(archive, "pack", counted)
+    second = build_packages(source, out)
+    new_keys, after = deflatable_keys(*second.values()), cached_members(out)
+    added = {new_keys[key] for key in after.keys() - before.keys()}
+    assert added == {f"{SEED_PAGE}-0002.html", "_static/search-index.js"}
+    assert sorted(deflated) == sorted(added)  # once for both packages: the second finds them in the cache
+    assert set(after) == set(new_keys)  # bounded: old versions the packages no longer use are gone
+    assert all(after[key] == before[key] for key in after.keys() & before.keys())  # kept, never rewritten
+    assert not [p for p in (out / ".cache").rglob("*") if p.name.endswith(".partial") or "unused" in p.name]
 
 
 def small_site(folder: Path, page_id: str) -> Path:
@@ -301,7 +366,7 @@ def test_packager_reads_any_site_folder_nested_pages_and_odd_markup(tmp_path: Pa
     book = check(Config(source=SOURCE)).book
     assert book is not None
     site = small_site(tmp_path / "site", SEED_PAGE)
-    zip_path = packager.build_package(book, site, SCORM12, tmp_path / "out", tmp_path / "cache")
+    zip_path = scorm.build_package(book, site, SCORM12, tmp_path / "out", tmp_path / "cache")
     assert verify(zip_path) == []
     with zipfile.ZipFile(zip_path) as zf:
         assert ".hidden" not in zf.namelist()
@@ -320,7 +385,7 @@ def test_a_site_file_that_clashes_with_the_package_files_is_an_error(tmp_path: P
     site = small_site(tmp_path / "site", SEED_PAGE)
     (site / "scorm_launch.html").write_text("x", "utf-8")
     with pytest.raises(PipelineError, match=r"scorm_launch\.html"):
-        packager.build_package(book, site, SCORM2004, tmp_path / "out", tmp_path / "cache")
+        scorm.build_package(book, site, SCORM2004, tmp_path / "out", tmp_path / "cache")
 
 
 def test_last_page_completion_rule_is_written_to_the_launch_page(sample: dict[str, Path], tmp_path: Path) -> None:
@@ -340,7 +405,7 @@ def test_last_page_completion_rule_is_written_to_the_launch_page(sample: dict[st
     book = check(Config(source=SOURCE)).book
     assert book is not None
     with pytest.raises(ValueError, match="completion"):
-        packager.build_package(book, small_site(tmp_path / "site", SEED_PAGE), SCORM2004, out, out, completion="x")
+        scorm.build_package(book, small_site(tmp_path / "site", SEED_PAGE), SCORM2004, out, out, completion="x")
 
 
 def test_packages_built_without_the_html_format_are_the_same(sample: dict[str, Path], tmp_path: Path) -> None:

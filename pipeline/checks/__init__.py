@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from pipeline.codes import default_severity
+from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
 from pipeline.gcpause import collector_paused
 from pipeline.model import Book, Page
@@ -67,14 +67,7 @@ class Context:
     page_memo: dict[tuple[str, str], object] = field(default_factory=dict)
 
     def at(self, page: Page, line: int, col: int, code: str, message: str, hint: str = "") -> Diagnostic:
-        return finding(page.source.display, line, col, code, message, hint, page.source.line(line))
-
-
-def finding(
-    path: str, line: int, col: int, code: str, message: str, hint: str = "", source_line: str = ""
-) -> Diagnostic:
-    """A diagnostic with its code's default severity (the manifest may override it later)."""
-    return Diagnostic(path, line, col, code, default_severity(code), message, hint, source_line)
+        return diagnostic(page.source.display, line, col, code, message, hint, page.source.line(line))
 
 
 def block_line(page: Page, token: Token) -> int:

@@ -16,7 +16,8 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
-from pipeline.checks import Context, PageFacts, finding
+from pipeline.checks import Context, PageFacts
+from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
 from pipeline.load import display_path
 
@@ -42,7 +43,7 @@ def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         shown = display_path(path)
         for line, col, what in active_content(text):
-            yield finding(
+            yield diagnostic(
                 shown,
                 line,
                 col,

@@ -6,7 +6,8 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from pipeline.checks import Context, PageFacts, block_line, finding, inline_blocks
+from pipeline.checks import Context, PageFacts, block_line, inline_blocks
+from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
 from pipeline.model import Page
 from pipeline.parse import locate
@@ -56,7 +57,7 @@ def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
     cited = set().union(*(f.cited for f in facts)) if facts else set()
     for ref in ctx.book.references:
         if ref.id not in cited:
-            yield finding(
+            yield diagnostic(
                 ref.display,
                 ref.line,
                 ref.col,

@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it.token import Token
 
-from pipeline.checks import Context, PageFacts, PageLink, block_line, finding
+from pipeline.checks import Context, PageFacts, PageLink, block_line
+from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
 from pipeline.model import Book, Page
 
@@ -166,7 +167,7 @@ def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
         for link in page.links:
 
             def diag(code: str, message: str, hint: str, link: PageLink = link) -> Diagnostic:
-                return finding(link.display, link.line, link.col, code, message, hint, link.source_line)
+                return diagnostic(link.display, link.line, link.col, code, message, hint, link.source_line)
 
             if link.page == HOME and HOME not in anchors:
                 continue

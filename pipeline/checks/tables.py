@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from pipeline.checks import Context, PageFacts, TableFacts, finding
+from pipeline.checks import Context, PageFacts, TableFacts
+from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
 from pipeline.model import Page, Scale
 from pipeline.tables import Table, tables
@@ -36,7 +37,7 @@ def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
                 continue
             first_page, first = first_of_kind.setdefault(table.kind, (page, table))
             if first.header != table.header:
-                yield finding(
+                yield diagnostic(
                     page.display,
                     table.line,
                     1,

@@ -26,24 +26,10 @@ class Site:
     sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-# The last site read, by its files' (path, size, mtime): the second package of a build reuses it.
-_LAST: list[tuple[tuple[tuple[str, int, int], ...], Site]] = []
-
-
 def read_site(folder: Path) -> Site:
     """Read every file under ``folder`` (hidden files skipped) in a stable order, injecting the agent."""
-    paths = _walk(folder)
-    stamp = tuple((str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in paths)
-    if _LAST and _LAST[0][0] == stamp:
-        return _LAST[0][1]
-    site = _read(folder, paths)
-    _LAST[:] = [(stamp, site)]
-    return site
-
-
-def _read(folder: Path, paths: list[Path]) -> Site:
     site = Site()
-    for path in paths:
+    for path in _walk(folder):
         rel = path.relative_to(folder).as_posix()
         data = path.read_bytes()
         if rel.endswith(".html"):

@@ -27,19 +27,7 @@ MODULES: dict[str, str] = {
     "html": "pipeline.render.html",
     "json": "pipeline.render.json_export",
     "pdf": "pipeline.render.pdf",
-    "scorm12": "pipeline.render.scorm12",
-    "scorm2004": "pipeline.render.scorm2004",
 }
-
-
-# The page parts each format reads: the packages are made from the rendered site.
-PARTS: dict[str, str] = {"html": "html", "json": "json", "pdf": "pdf", "scorm12": "html", "scorm2004": "html"}
-
-
-def parts_of(formats: Sequence[str]) -> tuple[str, ...]:
-    """The page parts that rendering ``formats`` needs, each once, in registry order."""
-    wanted = {PARTS[name] for name in formats}
-    return tuple(name for name in MODULES if name in wanted)
 
 
 def renderer(name: str) -> Renderer:

@@ -257,3 +257,49 @@ def test_without_javascript_rubrics_read_as_plain_tables(chromium: Any, site_url
     page.goto(site_url + "search.html?q=level")
     assert "Search needs JavaScript" in page.locator("#search-status").inner_text()
     context.close()
+
+
+# What decides the colours: the system setting, the reader's stored choice (theme.js), screen or print.
+THEMES = {
+    "light": ("light", None, "screen"),
+    "dark by the system": ("dark", None, "screen"),
+    "dark by the toggle": ("light", "dark", "screen"),
+    "light by the toggle on a dark system": ("dark", "light", "screen"),
+    "print": ("light", None, "print"),
+    "print, dark by the system": ("dark", None, "print"),
+    "print, dark by the toggle": ("light", "dark", "print"),
+}
+PALETTE = re.findall(r"--dark-([\w-]+):", (ROOT / "pipeline/templates/site/static/site.css").read_text("utf-8"))
+COLOURS = """names => {
+  const root = getComputedStyle(document.documentElement), body = getComputedStyle(document.body);
+  return [...names.map(name => root.getPropertyValue("--" + name).trim()), body.color, body.backgroundColor,
+          root.colorScheme];
+}"""
+
+
+def colours(chromium: Any, site_url: str, scheme: str, stored: str | None, media: str) -> list[str]:
+    """Every palette value as the page resolves it, then the body's text and background colour, color-scheme."""
+    context = chromium.new_context(color_scheme=scheme)
+    if stored is not None:
+        context.add_init_script(f"window.localStorage.setItem('handbook:theme', '{stored}')")
+    page = context.new_page()
+    page.emulate_media(media=media, color_scheme=scheme)
+    page.goto(site_url + f"{PAGE}.html")
+    found: list[str] = page.evaluate(COLOURS, PALETTE)
+    context.close()
+    return found
+
+
+def test_the_dark_palette_is_the_same_by_the_toggle_and_by_the_system_setting(chromium: Any, site_url: str) -> None:
+    assert len(PALETTE) > 10 and "bg" in PALETTE and "shadow" in PALETTE
+    seen = {name: colours(chromium, site_url, *how) for name, how in THEMES.items()}
+    assert seen["dark by the system"] == seen["dark by the toggle"]
+    assert seen["light by the toggle on a dark system"] == seen["light"]
+    bg = PALETTE.index("bg")
+    assert seen["light"][bg] == "#ffffff" and seen["light"][-3:] == ["rgb(26, 31, 38)", "rgb(255, 255, 255)", "light"]
+    assert seen["dark by the toggle"][bg] == "#0f1318"
+    assert seen["dark by the toggle"][-3:] == ["rgb(228, 233, 239)", "rgb(15, 19, 24)", "dark"]
+    dark = dict(zip(PALETTE, seen["dark by the toggle"], strict=False))
+    assert all(dark[name] != value for name, value in zip(PALETTE, seen["light"], strict=False))  # all switch
+    assert seen["print"][-3:-1] == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]  # black on white paper
+    assert seen["print, dark by the system"][-3:-1] == seen["print, dark by the toggle"][-3:-1] == seen["print"][-3:-1]

@@ -1,14 +1,11 @@
-"""SCORM packages from a rendered site: content, launch page, manifest, control documents, content-hash cache."""
+"""SCORM packages from the staged HTML site: content, launch page, manifest, control documents, cached zips."""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
-from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
@@ -19,35 +16,27 @@ from pipeline.package.info import package_info, xml_id
 from pipeline.package.launch import COMPLETION_RULES, runtime_files
 from pipeline.package.layout import SCO_SHAPES, PageEntry, per_page, single
 from pipeline.package.manifest import Resource, write
-from pipeline.package.site import RUNTIME, read_site
+from pipeline.package.members import MemberCache
+from pipeline.package.site import read_site
 
 FOLDER = "scorm"
 MANIFEST = "imsmanifest.xml"
 _FORMAT = "handbook-scorm-4"  # bump when the packager's output changes for the same inputs
-# Deflated members of the last package, by (name, digest): the 2004 package reuses the 1.2 work.
-_PACKED: dict[tuple[str, str], archive.Entry] = {}
-# A site rendered here because the html format was not built in the same run, reused by the next package.
-_SITE: list[tuple[Book, tempfile.TemporaryDirectory[str]]] = []
 
 
-def render(book: Book, parts: Sequence[Any], out: Path, config: Config, version: str) -> list[Path]:
-    """Package ``out/html`` if the html renderer already ran in this staging folder, else render it first."""
-    site = out / "html"
-    if not (site / "index.html").is_file():
-        site = _rendered_site(book, parts, config)
-    man = book.manifest
-    return [build_package(book, site, VERSIONS[version], out / FOLDER, config.cache, man.completion, man.scos)]
+@dataclass(frozen=True, slots=True)
+class ScormPackager:
+    """One SCORM version's packager: ``out/scorm/<handbook-id>-scorm12.zip`` (or 2004) from the staged site."""
+
+    version: Version
+
+    def package(self, book: Book, site: Path, out: Path, config: Config) -> list[Path]:
+        man = book.manifest
+        return [build_package(book, site, self.version, out / FOLDER, config.cache, man.completion, man.scos)]
 
 
-def _rendered_site(book: Book, parts: Sequence[Any], config: Config) -> Path:
-    if not _SITE or _SITE[0][0] is not book:
-        from pipeline.render import html
-
-        _SITE.clear()
-        folder = tempfile.TemporaryDirectory(prefix="handbook-site-")
-        html.render(book, parts, Path(folder.name), config)
-        _SITE.append((book, folder))
-    return Path(_SITE[0][1].name) / "html"
+SCORM12_PACKAGER = ScormPackager(VERSIONS["1.2"])
+SCORM2004_PACKAGER = ScormPackager(VERSIONS["2004"])
 
 
 def file_name(book_id: str, version: Version) -> str:
@@ -63,7 +52,11 @@ def build_package(
     completion: str = "sections",
     scos: str = "single",
 ) -> Path:
-    """Write ``dest/<id>-scorm12.zip`` (or ``-scorm2004.zip``); reuse the cached zip when no input changed."""
+    """Write ``dest/<id>-scorm12.zip`` (or ``-scorm2004.zip``); reuse the cached zip when no input changed.
+
+    ``cache`` is the build's cache folder: whole zips in ``cache/scorm``, deflated members in
+    ``cache/zip-members`` (pipeline/package/members.py), so a changed page costs only its own deflate.
+    """
     if completion not in COMPLETION_RULES:
         raise ValueError(f"completion must be one of {COMPLETION_RULES}")
     if scos not in SCO_SHAPES:
@@ -91,7 +84,7 @@ def build_package(
     _add(files, controls)
     _add(files, {MANIFEST: write(info, version, layout.items, (*resources, schemas)).encode()})
     digests = {name: site.digests.get(name) or hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    return _cached_zip(files, digests, info.date, dest / file_name(info.id, version), cache / FOLDER)
+    return _cached_zip(files, digests, info.date, dest / file_name(info.id, version), cache)
 
 
 def _add(files: dict[str, bytes], extra: dict[str, bytes]) -> None:
@@ -106,21 +99,20 @@ def _cached_zip(files: dict[str, bytes], digests: dict[str, str], date: str, tar
     for name in sorted(files):
         key.update(f"{name}\0{digests[name]}\n".encode())
     stem = target.stem
-    cached = cache / f"{stem}-{key.hexdigest()[:32]}.zip"
-    if not cached.is_file():
-        entries = archive.pack_all(files, digests, _PACKED)
-        _PACKED.clear()
-        _PACKED.update({(name, digests[name]): entry for name, entry in entries.items()})
-        cache.mkdir(parents=True, exist_ok=True)
+    zips = cache / FOLDER
+    cached = zips / f"{stem}-{key.hexdigest()[:32]}.zip"
+    members = MemberCache(cache)
+    if cached.is_file():
+        members.keep(files, digests)
+    else:
+        entries = members.entries(files, digests)
+        zips.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(".partial")
         archive.write_zip(partial, entries.items(), date)
         partial.replace(cached)
-        for old in cache.glob(f"{stem}-*.zip"):  # keep one zip per package: the cache must not grow forever
+        for old in zips.glob(f"{stem}-*.zip"):  # keep one zip per package: the cache must not grow forever
             if old != cached:
                 old.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(cached, target)
     return target
-
-
-__all__ = ["MANIFEST", "RUNTIME", "build_package", "file_name", "render"]

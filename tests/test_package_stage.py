@@ -1,0 +1,75 @@
+"""The package stage: packagers after the renderers, reading the staged site; what a build publishes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import build
+from pipeline.config import Config
+from pipeline.formats import FORMATS, plan
+from pipeline.package import PACKAGERS, SITE, members
+from pipeline.render import MODULES
+from pipeline.render import html as site_html
+from tests.scorm_helpers import ROOT, SOURCE, need_xsds
+
+ZIP12 = "skill-progression-map-scorm12.zip"
+
+
+def test_formats_are_the_renderers_then_the_packagers_and_html_is_rendered_for_the_packages() -> None:
+    assert FORMATS == ("html", "json", "pdf", "scorm12", "scorm2004")
+    assert SITE == site_html.FOLDER
+    assert plan(()).renderers == ("html", "json", "pdf") and plan(()).packagers == tuple(PACKAGERS)
+    assert not plan(()).site_only
+    alone = plan(("scorm2004", "pdf", "scorm12"))
+    assert (alone.renderers, alone.packagers, alone.site_only) == (("html", "pdf"), ("scorm2004", "scorm12"), True)
+    assert plan(("json",)) == plan(("json", "json"))
+    assert not plan(("json",)).packagers and not plan(("json",)).site_only
+    with pytest.raises(ValueError, match="unknown format scorm3"):
+        plan(("scorm3",))
+    assert set(MODULES).isdisjoint(PACKAGERS)
+
+
+def test_importing_the_packagers_does_not_import_any_renderer() -> None:
+    code = (
+        "import sys\n"
+        "import pipeline.package, pipeline.package.members\n"
+        "from pipeline.package import PACKAGERS, packager\n"
+        "for name in PACKAGERS:\n"
+        "    packager(name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('pipeline.render')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_a_package_built_alone_equals_the_full_builds_and_outputs_keep_their_earlier_site(tmp_path: Path) -> None:
+    need_xsds()
+    full = build(Config(source=SOURCE, out=tmp_path / "full"))  # no --format: every format
+    assert full.ok and list(full.by_format) == list(FORMATS)
+    out = tmp_path / "alone"
+    (out / "html").mkdir(parents=True)
+    (out / "html" / "index.html").write_text("previous build", encoding="utf-8")
+    alone = build(Config(source=SOURCE, out=out, formats=("scorm12",)))
+    assert alone.ok and list(alone.by_format) == ["scorm12"]
+    assert alone.outputs == [out / "scorm" / ZIP12]
+    assert (out / "scorm" / ZIP12).read_bytes() == (tmp_path / "full" / "scorm" / ZIP12).read_bytes()
+    # the site rendered for the package is not published: the earlier html/ is carried over unchanged
+    assert sorted(p.name for p in out.iterdir()) == [".cache", "html", "scorm"]
+    assert [p.name for p in (out / "html").iterdir()] == ["index.html"]
+    assert (out / "html" / "index.html").read_text(encoding="utf-8") == "previous build"
+    assert sorted(p.name for p in (out / "scorm").iterdir()) == [ZIP12]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging folder left
+
+
+def test_a_build_without_packages_leaves_their_cache_alone(tmp_path: Path) -> None:
+    need_xsds()
+    assert build(Config(source=SOURCE, out=tmp_path, formats=("scorm2004",))).ok
+    cache = tmp_path / ".cache" / members.FOLDER
+    before = {p.name: p.stat().st_ino for p in cache.iterdir()}
+    assert before
+    assert build(Config(source=SOURCE, out=tmp_path, formats=("json",))).ok
+    assert {p.name: p.stat().st_ino for p in cache.iterdir()} == before
