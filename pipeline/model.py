@@ -143,7 +143,7 @@ class Page:
     tokens: list[Token]
     headings: tuple[Heading, ...]
     citations: tuple[Citation, ...]
-    suppressions: tuple[tuple[frozenset[str], int, int], ...]  # codes, first line, last line
+    suppressions: tuple[tuple[tuple[str, ...], int, int], ...]  # codes (sorted), first line, last line
     cite_sources: tuple[str, ...] = ()  # each distinct citation group's Markdown, in reading order
 
     @property

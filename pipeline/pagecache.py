@@ -122,5 +122,5 @@ def _write(path: Path, result: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with partial.open("wb") as handle:
-        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)  # facts hold no sets: same bytes each time
     partial.replace(path)

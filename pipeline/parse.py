@@ -240,7 +240,7 @@ def _citations(tokens: list[Token], raw: RawPage) -> tuple[Citation, ...]:
     return tuple(out)
 
 
-def _suppressions(tokens: list[Token], body_line: int) -> tuple[tuple[frozenset[str], int, int], ...]:
+def _suppressions(tokens: list[Token], body_line: int) -> tuple[tuple[tuple[str, ...], int, int], ...]:
     out = []
     for index, token in enumerate(tokens):
         if token.type != "html_block":
@@ -248,7 +248,7 @@ def _suppressions(tokens: list[Token], body_line: int) -> tuple[tuple[frozenset[
         match = _SUPPRESS.search(token.content)
         if not match:
             continue
-        codes = frozenset(re.split(r"[\s,]+", match.group(1).strip()))
+        codes = tuple(sorted(set(re.split(r"[\s,]+", match.group(1).strip()))))
         for following in tokens[index + 1 :]:
             if following.map and following.level == token.level:
                 out.append((codes, body_line + following.map[0], body_line + following.map[1] - 1))

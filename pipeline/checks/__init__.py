@@ -17,7 +17,7 @@ from pipeline.diagnostics import Diagnostic
 from pipeline.gcpause import collector_paused
 from pipeline.model import Book, Page
 
-Suppressions = tuple[tuple[frozenset[str], int, int], ...]
+Suppressions = tuple[tuple[tuple[str, ...], int, int], ...]  # codes, first line, last line
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,8 @@ class PageFacts:
 
     id: str
     display: str
-    anchors: frozenset[str]
-    cited: frozenset[str]
+    anchors: tuple[str, ...]  # sorted, as every set here: facts are cached, and must pickle the same every time
+    cited: tuple[str, ...]
     tables: tuple[TableFacts, ...]
     links: tuple[PageLink, ...]
     suppressions: Suppressions
@@ -121,8 +121,8 @@ def check_page(page: Page, ctx: Context) -> tuple[list[Diagnostic], PageFacts]:
     facts = PageFacts(
         page.id,
         page.source.display,
-        frozenset(h.anchor for h in page.headings),
-        frozenset(c.key for c in page.citations),
+        tuple(sorted({h.anchor for h in page.headings})),
+        tuple(sorted({c.key for c in page.citations})),
         tuple(TableFacts(t.kind, t.header, t.line, page.source.line(t.line)) for t in tables.page_tables(page, ctx)),
         tuple(links.cross_page(page)),
         page.suppressions,

@@ -162,7 +162,7 @@ def cross_page(page: Page) -> Iterator[PageLink]:
 
 
 def check_book(facts: list[PageFacts], ctx: Context) -> Iterator[Diagnostic]:
-    anchors = {f.id: f.anchors for f in facts}
+    anchors = {f.id: frozenset(f.anchors) for f in facts}
     for page in facts:
         for link in page.links:
 
