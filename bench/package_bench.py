@@ -41,8 +41,8 @@ def in_process(source: Path, out: Path, runs: int) -> dict[str, Any]:
     from pipeline.build import check
     from pipeline.config import Config
     from pipeline.model import Book
-    from pipeline.pagecache import PageCache
     from pipeline.package import PACKAGERS, archive, members, package, scorm
+    from pipeline.pagecache import PageCache
     from pipeline.render import html
 
     config = Config(source=source, out=out)

@@ -11,7 +11,6 @@ from pathlib import Path
 from pipeline import characters
 from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
-from pipeline.hashing import digest
 from pipeline.model import SourceFile
 from pipeline.yamlsrc import YamlDoc, parse_yaml
 
@@ -48,10 +47,13 @@ class Known:
 
     entries: dict[str, tuple[RawPage | None, list[Diagnostic]]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+    # in one process (handbook serve): each page file as last read, by path, with its size, time and inode
+    files: dict[str, tuple[tuple[int, int, int], SourceFile]] = field(default_factory=dict)
 
     def retain_used(self) -> None:
         """Forget the pages the latest load did not read (old versions of edited pages)."""
         self.entries = {key: value for key, value in self.entries.items() if key in self.used}
+        self.files = {path: seen for path, seen in self.files.items() if seen[1].key in self.used}
         self.used = set()
 
 
@@ -246,11 +248,11 @@ def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnost
     plain = Path(os.path.realpath(pages_dir)).is_relative_to(os.path.realpath(root))
     for entry in entries:
         path = pages_dir / entry.name
-        source, found = read_text(path, root, inside=plain and not entry.is_symlink())
+        source, found = _read_page(path, root, plain and not entry.is_symlink(), known)
         if source is None:
             diags += found
             continue
-        key = digest(source.display, source.text)
+        key = source.key
         if known is not None:
             known.used.add(key)
         if known is None or key not in known.entries:
@@ -272,6 +274,23 @@ def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnost
 
 
 _NO_TEXT = SourceFile.of(Path(), "", "")
+
+
+def _read_page(path: Path, root: Path, inside: bool, known: Known | None) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """A page file's text; the one ``known`` read before when its size, time and inode are unchanged."""
+    try:
+        info = path.stat()
+        state = (info.st_size, info.st_mtime_ns, info.st_ino)
+    except OSError:
+        state = None
+    if known is not None and state is not None and path.as_posix() in known.files:
+        was, seen = known.files[path.as_posix()]
+        if was == state:
+            return seen, []
+    source, found = read_text(path, root, inside)
+    if known is not None and state is not None and source is not None and stat.S_ISREG(info.st_mode):
+        known.files[path.as_posix()] = (state, source)
+    return source, found
 
 
 def _page_entries(folder: Path) -> list[os.DirEntry[str]]:

@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar
 from markdown_it.token import Token
 
 from pipeline.diagnostics import Severity
+from pipeline.hashing import digest
 from pipeline.yamlsrc import YamlDoc
 
 
@@ -21,10 +22,11 @@ class SourceFile:
     display: str
     text: str
     lines: tuple[str, ...]
+    key: str  # a digest of the displayed path and the text: what the caches key a file's results by
 
     @classmethod
     def of(cls, path: Path, display: str, text: str) -> SourceFile:
-        return cls(path, display, text, tuple(text.split("\n")))
+        return cls(path, display, text, tuple(text.split("\n")), digest(display, text))
 
     def line(self, number: int) -> str:
         """The 1-based source line, or '' when out of range."""

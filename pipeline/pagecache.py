@@ -50,7 +50,7 @@ class PageCache:
                 self.known.entries, self.schema = found
 
     def key(self, raw: RawPage, page_id: str, context: str) -> str:
-        return digest(FORMAT, context, page_id, raw.source.display, raw.source.text)
+        return digest(FORMAT, context, page_id, raw.source.key)
 
     def result(self, key: str) -> PageResult | None:
         """A portable result (pages.PageResult.portable) for ``key``, if an earlier run left one."""
@@ -71,7 +71,7 @@ class PageCache:
         """The page schema's findings on a page's frontmatter."""
         if raw.doc is None:
             return []
-        key = digest("schema", raw.source.display, raw.source.text)
+        key = digest("schema", raw.source.key)
         self._used.add(key)
         if key not in self.schema:
             data = raw.doc.data if raw.doc.data is not None else {}

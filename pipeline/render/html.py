@@ -120,7 +120,7 @@ def build_site(book: Book, parts: Sequence[Body], config: Config, cache: SiteCac
         used = [citations.html(source, reference) for source in page.cite_sources]
         around = json.dumps([site_pages.neighbour(book, index, names), index, len(book.pages)])
         # the body, the page header and the contents all come from the page's text and its citations
-        key = digest("page.html", book_key, page.id, page.source.display, page.source.text, around, *used)
+        key = digest("page.html", book_key, page.id, page.source.key, around, *used)
         extra = cache.pages.get(f"{key}.json")
         if extra is not None and (cache.pages.has(key) or cache.pages.get(key) is not None):
             site.linked[f"{page.id}.html"] = key

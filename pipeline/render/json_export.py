@@ -83,7 +83,7 @@ def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, store
     cited: list[JSON] = []
     for index, page in enumerate(book.pages):  # first every page's citations: they come before the pages
         used = [(citations.html(source, reference), citations.text(source)) for source in page.cite_sources]
-        key = digest(base, page.id, page.source.display, page.source.text, json.dumps(used))
+        key = digest(base, page.id, page.source.key, json.dumps(used))
         entries = store.get(f"{key}.cited")
         if entries is None or not store.has_entry(key):
             part = parts[index]
