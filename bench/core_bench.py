@@ -136,7 +136,7 @@ def serve_latency(source: Path, edits: int) -> tuple[float, float, list[float]]:
 
             def listen(
                 stream: http.client.HTTPResponse = stream, was: bytes = seen, arrived: threading.Event = arrived
-            ):
+            ) -> None:
                 line = stream.readline()
                 while not (line.startswith(b"data:") and line != was):
                     line = stream.readline()

@@ -19,11 +19,10 @@ from pipeline.load import RawPage, Sources, load
 from pipeline.model import Book, Manifest
 from pipeline.package import SITE, package
 from pipeline.pagecache import PageCache, context_of
-from pipeline.pages import PageResult, PageRun, Parts, runner
+from pipeline.pages import PageRun, Parts, runner
 from pipeline.processes import Interrupted
 from pipeline.references import load_references
 from pipeline.render import renderer
-from pipeline.validate import validate
 
 Progress = Callable[[str], None]
 
@@ -68,10 +67,7 @@ def check(config: Config, cache: PageCache | None = None, parts: tuple[str, ...]
     run = PageRun(shell, parts, policy)
     context = context_of(shell, parts, policy)
     keys = [cache.key(raw, page_id, context) for raw, page_id, _meta in listed]
-    results: list[PageResult | None] = []
-    for key, (raw, _page_id, _meta) in zip(keys, listed, strict=True):
-        found_result = cache.result(key)
-        results.append(found_result.restored(raw) if found_result is not None else None)
+    results = [cache.restored(key, raw) for key, (raw, _page_id, _meta) in zip(keys, listed, strict=True)]
     todo = [index for index, result in enumerate(results) if result is None]
     with runner(len(todo), config.jobs) as pages:
         for index, result in zip(todo, pages.check(run, [listed[i] for i in todo]), strict=True):
@@ -150,8 +146,7 @@ def _render(
 
 
 def _validate(sources: Sources, man: Manifest, cache: PageCache) -> list[Diagnostic]:
-    src = man.source
-    diags = validate(man.doc.data, man.doc, "handbook", src.display, src.lines)
+    diags = cache.manifest(man)
     for raw in sources.pages:
         diags += cache.frontmatter(raw)
     diags += manifest_mod.structure(sources, man)

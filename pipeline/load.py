@@ -47,13 +47,16 @@ class Known:
 
     entries: dict[str, tuple[RawPage | None, list[Diagnostic]]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
-    # in one process (handbook serve): each page file as last read, by path, with its size, time and inode
+    # in one process (handbook serve): each page file as last read, by path, with its size, time and inode,
+    # and each page as last made from it
     files: dict[str, tuple[tuple[int, int, int], SourceFile]] = field(default_factory=dict)
+    made: dict[str, RawPage] = field(default_factory=dict)
 
     def retain_used(self) -> None:
         """Forget the pages the latest load did not read (old versions of edited pages)."""
         self.entries = {key: value for key, value in self.entries.items() if key in self.used}
         self.files = {path: seen for path, seen in self.files.items() if seen[1].key in self.used}
+        self.made = {key: raw for key, raw in self.made.items() if key in self.used}
         self.used = set()
 
 
@@ -262,8 +265,13 @@ def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnost
                 known.entries[key] = (replace(raw, source=_NO_TEXT, body="") if raw else None, result[1])
         else:
             shell, cached = known.entries[key]
-            body = "\n".join(source.lines[shell.body_line - 1 :]) if shell else ""
-            result = (replace(shell, source=source, body=body) if shell else None, cached)
+            made = known.made.get(key)
+            if made is None or made.source is not source:  # the page as this process last made it, if any
+                body = "\n".join(source.lines[shell.body_line - 1 :]) if shell else ""
+                made = replace(shell, source=source, body=body) if shell else None
+                if made is not None:
+                    known.made[key] = made
+            result = (made, cached)
         diags += result[1]
         if result[0] is not None:
             sources.pages.append(result[0])
@@ -313,12 +321,12 @@ def _assets(root: Path, skip: frozenset[str] = frozenset()) -> tuple[list[str], 
     (LNK004, reported where a page uses them); an asset that cannot be read is LNK008 (except ``skip``)."""
     out, diags = [], []
     inside = os.path.realpath(root)
-    for dirpath, _dirs, files in os.walk(root):
+    for dirpath, dirs, files in os.walk(root):
+        if Path(dirpath) == root and PAGES_DIR in dirs:
+            dirs.remove(PAGES_DIR)  # its *.md are pages; anything else there is not published either
         for name in files:
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
-            if rel.startswith(PAGES_DIR + "/"):
-                continue
             if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(inside):
                 continue
             why = read_regular(path, keep=False)

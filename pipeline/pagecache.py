@@ -22,7 +22,7 @@ from typing import Any
 from pipeline.diagnostics import Diagnostic, Policy
 from pipeline.hashing import code_digest, digest
 from pipeline.load import Known, RawPage
-from pipeline.model import Book
+from pipeline.model import Book, Manifest
 from pipeline.pages import PageResult
 from pipeline.validate import validate
 
@@ -40,6 +40,7 @@ class PageCache:
     known: Known = field(default_factory=Known)  # what reading each page found (load.load)
     schema: dict[str, list[Diagnostic]] = field(default_factory=dict)
     _used: set[str] = field(default_factory=set)
+    _restored: dict[str, PageResult] = field(default_factory=dict)  # results given back their source, by key
     _kept: set[str] = field(default_factory=set)  # what the latest run used
     _new: set[str] = field(default_factory=set)  # results made since the last save
 
@@ -51,6 +52,17 @@ class PageCache:
 
     def key(self, raw: RawPage, page_id: str, context: str) -> str:
         return digest(FORMAT, context, page_id, raw.source.key)
+
+    def restored(self, key: str, raw: RawPage) -> PageResult | None:
+        """The result for ``key`` with its page's source, if an earlier run left one."""
+        made = self._restored.get(key)
+        if made is not None and made.page.source is raw.source:
+            self._used.add(key)
+            return made
+        found = self.result(key)
+        if found is not None:
+            self._restored[key] = found = found.restored(raw)
+        return found
 
     def result(self, key: str) -> PageResult | None:
         """A portable result (pages.PageResult.portable) for ``key``, if an earlier run left one."""
@@ -78,9 +90,17 @@ class PageCache:
             self.schema[key] = validate(data, raw.doc, "page", raw.source.display, raw.source.lines, line_offset=1)
         return self.schema[key]
 
+    def manifest(self, man: Manifest) -> list[Diagnostic]:
+        """The handbook schema's findings on the manifest."""
+        key = digest("handbook", man.source.key)
+        self._used.add(key)
+        if key not in self.schema:
+            self.schema[key] = validate(man.doc.data, man.doc, "handbook", man.source.display, man.source.lines)
+        return self.schema[key]
+
     def retain_used(self) -> None:
         """Forget what the latest run did not use (old versions of edited pages)."""
-        for store in (self.results, self.schema):
+        for store in (self.results, self.schema, self._restored):
             for key in [k for k in store if k not in self._used]:
                 del store[key]
         self.known.retain_used()

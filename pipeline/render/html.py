@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,32 +117,37 @@ def build_site(book: Book, parts: Sequence[Body], config: Config, cache: SiteCac
     site = Site({}, {})
     search: list[bytes] = []
     linked: set[str] = set()
+    rendered: dict[str, str] = {}  # each citation group's HTML, once: groups recur from page to page
     for index, page in enumerate(book.pages):
-        used = [citations.html(source, reference) for source in page.cite_sources]
+        used = [rendered.get(s) or rendered.setdefault(s, citations.html(s, reference)) for s in page.cite_sources]
         around = json.dumps([site_pages.neighbour(book, index, names), index, len(book.pages)])
         # the body, the page header and the contents all come from the page's text and its citations
         key = digest("page.html", book_key, page.id, page.source.key, around, *used)
-        extra = cache.pages.get(f"{key}.json")
-        if extra is not None and (cache.pages.has(key) or cache.pages.get(key) is not None):
+        entry, assets = cache.pages.get(f"{key}.search"), cache.pages.get(f"{key}.assets")
+        if entry is not None and assets is not None and (cache.pages.has(key) or cache.pages.get(key) is not None):
             site.linked[f"{page.id}.html"] = key
         else:
             body = parts[index]
             context = site_pages.page_context(book, index, names, body.rubrics)
             filled = fill(body.html, body.uses, citations, reference)
             site.files[f"{page.id}.html"] = _html("page.html", {**context, "body": Markup(filled)})
-            entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference)
-            extra = json.dumps([entry, body.assets]).encode()
+            entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference).encode()
+            assets = "\n".join(body.assets).encode()
             cache.pages.put(key, site.files[f"{page.id}.html"])
-            cache.pages.put(f"{key}.json", extra)
-        entry, assets = json.loads(extra)
-        search.append(entry.encode())
-        linked.update(assets)
+            cache.pages.put(f"{key}.search", entry)
+            cache.pages.put(f"{key}.assets", assets)
+        search.append(entry)
+        linked.update(filter(None, assets.decode().split("\n")))
     files = site.files
-    files["index.html"] = _templated("index.html", site_pages.index_context(book, names), cache.pages)
-    files[names.search] = _templated("search.html", site_pages.search_context(book, names), cache.pages)
+    pages = digest(book_key, *(page.source.key for page in book.pages))  # each page's title, headings, citations
+    contents = functools.partial(site_pages.index_context, book, names)
+    files["index.html"] = _templated("index.html", pages, contents, cache.pages)
+    search_page = functools.partial(site_pages.search_context, book, names)
+    files[names.search] = _templated("search.html", book_key, search_page, cache.pages)
     if book.references:
-        context = site_pages.references_context(book, citations, names)
-        files[names.references] = _templated("references.html", context, cache.pages)
+        entries = digest(pages, json.dumps(citations.entries, sort_keys=True))
+        references = functools.partial(site_pages.references_context, book, citations, names)
+        files[names.references] = _templated("references.html", entries, references, cache.pages)
     files[f"{STATIC_PREFIX}search-index.js"] = site_search.script(search)
     files[f"{STATIC_PREFIX}book.js"] = _book_data(book)
     files[f"{STATIC_PREFIX}site.js"] = site_script(book)
@@ -159,12 +165,12 @@ def _citations(book: Book, config: Config, cache: SiteCache) -> Citations:
     return cache.citations[key]
 
 
-def _templated(name: str, context: dict[str, Any], store: Store) -> bytes:
-    """A template rendered, or taken from ``store`` when its context is unchanged."""
-    key = digest(name, json.dumps(context, sort_keys=True, default=str))
+def _templated(name: str, made_of: str, context: Callable[[], dict[str, Any]], store: Store) -> bytes:
+    """A template rendered, or taken from ``store`` when what its context is ``made_of`` is unchanged."""
+    key = digest(name, made_of)
     found = store.get(key)
     if found is None:
-        found = _html(name, context)
+        found = _html(name, context())
         store.put(key, found)
     return found
 
