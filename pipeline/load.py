@@ -25,8 +25,12 @@ class RawPage:
 
     source: SourceFile
     doc: YamlDoc | None
-    body: str
     body_line: int
+
+    @property
+    def body(self) -> str:
+        """The Markdown after the frontmatter (made on demand: it would double the pages' memory)."""
+        return "\n".join(self.source.lines[self.body_line - 1 :])
 
 
 @dataclass(slots=True)
@@ -203,8 +207,7 @@ def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnost
         if lines[index].rstrip() in _FENCES:
             yaml_text = "\n".join(lines[1:index])
             doc, diags = parse_yaml(yaml_text, source.display, line_offset=1)
-            body = "\n".join(lines[index + 1 :])
-            return RawPage(source, doc, body, index + 2), diags
+            return RawPage(source, doc, index + 2), diags
     return None, [
         diagnostic(
             source.display,
@@ -262,13 +265,12 @@ def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnost
             raw, split = split_frontmatter(source)
             result = (raw, characters.diagnostics(source.display, source.text) + split)
             if known is not None:
-                known.entries[key] = (replace(raw, source=_NO_TEXT, body="") if raw else None, result[1])
+                known.entries[key] = (replace(raw, source=_NO_TEXT) if raw else None, result[1])
         else:
             shell, cached = known.entries[key]
             made = known.made.get(key)
             if made is None or made.source is not source:  # the page as this process last made it, if any
-                body = "\n".join(source.lines[shell.body_line - 1 :]) if shell else ""
-                made = replace(shell, source=source, body=body) if shell else None
+                made = replace(shell, source=source) if shell else None
                 if made is not None:
                     known.made[key] = made
             result = (made, cached)

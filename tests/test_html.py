@@ -258,8 +258,16 @@ def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pyt
     second = check(config, pages, ("html",))
     assert second.book is not None
     assert calls == ["page-050"]
+    templated: list[str] = []
+    real_html = site_html._html
+
+    def counted_html(name: str, context: dict[str, Any]) -> bytes:
+        templated.append(name)
+        return real_html(name, context)
+
+    monkeypatch.setattr(site_html, "_html", counted_html)
     site = site_html.build_site(second.book, second.parts["html"], config, cache)
-    assert len(site.linked) == 99 and "page-050.html" in site.files  # only the edited page is templated
+    assert templated == ["page.html", "index.html", "references.html"]  # the edited page, and the two that list it
     after = contents(site, cache)
     changed = sorted(k for k in after if after[k] != before.get(k))
     assert changed == ["_static/search-index.js", "page-050.html"]

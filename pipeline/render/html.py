@@ -124,18 +124,16 @@ def build_site(book: Book, parts: Sequence[Body], config: Config, cache: SiteCac
         # the body, the page header and the contents all come from the page's text and its citations
         key = digest("page.html", book_key, page.id, page.source.key, around, *used)
         entry, assets = cache.pages.get(f"{key}.search"), cache.pages.get(f"{key}.assets")
-        if entry is not None and assets is not None and (cache.pages.has(key) or cache.pages.get(key) is not None):
-            site.linked[f"{page.id}.html"] = key
-        else:
+        if entry is None or assets is None or not cache.pages.has_entry(key):
             body = parts[index]
             context = site_pages.page_context(book, index, names, body.rubrics)
             filled = fill(body.html, body.uses, citations, reference)
-            site.files[f"{page.id}.html"] = _html("page.html", {**context, "body": Markup(filled)})
             entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference).encode()
             assets = "\n".join(body.assets).encode()
-            cache.pages.put(key, site.files[f"{page.id}.html"])
+            cache.pages.put(key, _html("page.html", {**context, "body": Markup(filled)}))
             cache.pages.put(f"{key}.search", entry)
             cache.pages.put(f"{key}.assets", assets)
+        site.linked[f"{page.id}.html"] = key  # kept by the cache, written (or linked) from there
         search.append(entry)
         linked.update(filter(None, assets.decode().split("\n")))
     files = site.files
