@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -153,21 +152,12 @@ class Page:
         return str(self.meta.get("title", self.id))
 
 
-R = TypeVar("R")
-
-
-class PageMapper(Protocol):
-    """Where parsed pages live when they are not in this process (see pipeline/workers.py)."""
-
-    def map(self, fn: Callable[[Page, Book, Any], R], arg: Any) -> list[R]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Book:
     """Everything a check or renderer needs; nothing reads global state.
 
-    With ``workers`` set, ``pages`` are token-less stubs and the parsed pages live in worker
-    processes: anything that needs a page's tokens goes through ``map_pages``.
+    After a build's check, ``pages`` hold no tokens: what a renderer needs of a page's tokens was
+    made while they existed (pipeline/pages.py, the renderers' ``page_part``).
     """
 
     root: Path
@@ -175,13 +165,3 @@ class Book:
     pages: tuple[Page, ...]
     references: tuple[Reference, ...]
     assets: frozenset[str] = field(default_factory=frozenset)  # source-relative POSIX paths
-    workers: PageMapper | None = field(default=None, compare=False, repr=False)
-
-    def map_pages(self, fn: Callable[[Page, Book, Any], R], arg: Any) -> list[R]:
-        """``fn(page, book, arg)`` for every page, in order: here, or where the page's tokens live.
-
-        ``fn`` and ``arg`` must pickle (a module-level function; data, not closures).
-        """
-        if self.workers is not None:
-            return self.workers.map(fn, arg)
-        return [fn(page, self, arg) for page in self.pages]

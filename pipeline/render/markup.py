@@ -41,7 +41,7 @@ def site_page_href(page: str, fragment: str) -> str:
 class Links:
     """How a format addresses pages, bibliography entries and assets.
 
-    The callables are module-level functions, so Links pickle to the page workers.
+    The callables are module-level functions, so Links pickle.
     """
 
     page: Callable[[str, str], str]  # (page id, fragment) → href; page id "index" is the home page
