@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
+from pipeline.pickling import by_fields
+
 
 class Severity(enum.Enum):
     """How serious a finding is; ``OFF`` means the code is disabled."""
@@ -19,6 +21,7 @@ class Severity(enum.Enum):
         return {"error": 0, "warning": 1, "info": 2, "off": 3}[self.value]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True, order=False)
 class Diagnostic:
     """One finding about the source, at a 1-based line and column of a file."""

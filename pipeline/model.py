@@ -10,9 +10,11 @@ from markdown_it.token import Token
 
 from pipeline.diagnostics import Severity
 from pipeline.hashing import digest
+from pipeline.pickling import by_fields
 from pipeline.yamlsrc import YamlDoc
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     """A decoded source file: UTF-8, BOM stripped, line endings normalised to ``\\n``."""
@@ -111,6 +113,7 @@ class Reference:
     source_line: str = ""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Citation:
     """One cited key inside a citation group; ``group`` numbers the group within its page."""
@@ -124,6 +127,7 @@ class Citation:
     group: int
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Heading:
     level: int
@@ -132,6 +136,7 @@ class Heading:
     line: int
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Page:
     """A parsed page: frontmatter, tokens (parsed once) and what checks and renderers reuse."""

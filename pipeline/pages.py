@@ -30,6 +30,7 @@ from pipeline.gcpause import collector_paused
 from pipeline.load import RawPage
 from pipeline.model import Book, Page, SourceFile
 from pipeline.parse import parse
+from pipeline.pickling import by_fields
 from pipeline.processes import as_child, signals_blocked
 from pipeline.render import renderer
 from pipeline.yamlsrc import YamlDoc
@@ -38,6 +39,7 @@ Listed = Sequence[tuple[RawPage, str, dict[str, Any]]]
 _NO_SOURCE = SourceFile.of(Path(), "", "")
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class PageResult:
     """What a page leaves once its tokens are gone: findings, facts for the book checks, a token-less

@@ -16,10 +16,12 @@ from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
 from pipeline.gcpause import collector_paused
 from pipeline.model import Book, Page
+from pipeline.pickling import by_fields
 
 Suppressions = tuple[tuple[tuple[str, ...], int, int], ...]  # codes, first line, last line
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class PageLink:
     """A link to another page (and anchor), resolved once every page has been parsed."""
@@ -33,6 +35,7 @@ class PageLink:
     written: str
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class TableFacts:
     kind: str
@@ -41,6 +44,7 @@ class TableFacts:
     source_line: str
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class PageFacts:
     """What book-level checks need to know of a page."""
