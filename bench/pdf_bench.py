@@ -65,8 +65,8 @@ def bare_vs_stage(book: Book, work: Path, repeat: int) -> None:
 
     from pipeline.render import pdf
     from pipeline.render.cite import render_citations
-    from pipeline.render.pdf_compose import compose
-    from pipeline.render.pdf_document import print_book
+    from pipeline.render.pdf.compose import compose
+    from pipeline.render.pdf.document import print_book
 
     warm = Config(source=book.root, out=work / "warm")
     citations = render_citations(book, warm.cache)  # pandoc runs once per build for every format: not PDF work

@@ -25,11 +25,11 @@ from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.model import Book
 from pipeline.render import pdf as pdf_mod
-from pipeline.render.pdf_chunks import plan
-from pipeline.render.pdf_document import print_book
-from pipeline.render.pdf_fonts import font_files
-from pipeline.render.pdf_subset import installed
-from pipeline.render.pdf_weasy import Task, refusal, write
+from pipeline.render.pdf.chunks import plan
+from pipeline.render.pdf.document import print_book
+from pipeline.render.pdf.fonts import font_files
+from pipeline.render.pdf.subset import installed
+from pipeline.render.pdf.weasy import Task, refusal, write
 from tests.conftest import ROOT, SOURCE
 from tests.pdf_child import harfbuzz_subset_loaded
 from tests.seed import missing_units

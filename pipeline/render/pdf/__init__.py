@@ -19,11 +19,11 @@ from pipeline.diagnostics import PipelineError
 from pipeline.model import Book
 from pipeline.processes import as_child, signals_blocked
 from pipeline.render.cite import render_citations
-from pipeline.render.pdf_chunks import estimated_pages, plan, render_chunked
-from pipeline.render.pdf_compose import compose
-from pipeline.render.pdf_document import PrintBook, print_book
-from pipeline.render.pdf_fonts import font_roots, fonts_digest
-from pipeline.render.pdf_weasy import Task, write
+from pipeline.render.pdf.chunks import estimated_pages, plan, render_chunked
+from pipeline.render.pdf.compose import compose
+from pipeline.render.pdf.document import PrintBook, print_book
+from pipeline.render.pdf.fonts import font_roots, fonts_digest
+from pipeline.render.pdf.weasy import Task, write
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -122,7 +122,7 @@ def _environment_digest() -> str:
     digest = hashlib.sha256(fonts_digest().encode())
     for package in ("weasyprint", "pydyf", "pypdf", "fonttools", "tinycss2", "pyphen"):
         digest.update(f"{package}={_version(package)}".encode())
-    for module in sorted(Path(__file__).parent.glob("pdf*.py")):
+    for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.read_bytes())
     return digest.hexdigest()
 

@@ -70,7 +70,7 @@ def _fetcher(roots: tuple[str, ...]) -> Any:
 def _document(task: Task) -> Any:
     from weasyprint import HTML
 
-    from pipeline.render.pdf_subset import install
+    from pipeline.render.pdf.subset import install
 
     install()  # fonts subset by fontTools without the clock, whether or not libharfbuzz-subset is present
     base = Path(task.base).resolve().as_uri() + "/"

@@ -6,8 +6,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.render.pdf_compose import GOTO
-from pipeline.render.pdf_document import Section
+from pipeline.render.pdf.compose import GOTO
+from pipeline.render.pdf.document import Section
 
 Destination = tuple[int, float, float]  # page index, left, top (PDF points)
 

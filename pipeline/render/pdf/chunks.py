@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.diagnostics import PipelineError
-from pipeline.render.pdf_compose import compose
-from pipeline.render.pdf_document import Chapter, PrintBook
-from pipeline.render.pdf_merge import merge
-from pipeline.render.pdf_weasy import Layout, Task, measure, write
+from pipeline.render.pdf.compose import compose
+from pipeline.render.pdf.document import Chapter, PrintBook
+from pipeline.render.pdf.merge import merge
+from pipeline.render.pdf.weasy import Layout, Task, measure, write
 
 Mapper = Callable[[Callable[[Task], Any], Sequence[Task]], list[Any]]  # runs tasks, maybe in parallel
 
