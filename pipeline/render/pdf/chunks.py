@@ -1,12 +1,10 @@
-"""Large handbooks: render the PDF in chunks of chapters (layout pass, numbered pass), then merge them."""
+"""Large handbooks: the PDF in chunks of chapters, each laid out once and numbered when known, then merged."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
-from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -14,13 +12,14 @@ from typing import Any
 from pipeline.diagnostics import PipelineError
 from pipeline.render.pdf.compose import compose
 from pipeline.render.pdf.document import Chapter, PrintBook
-from pipeline.render.pdf.merge import merge
-from pipeline.render.pdf.weasy import Layout, Task, measure, write
-
-Mapper = Callable[[Callable[[Task], Any], Sequence[Task]], list[Any]]  # runs tasks, maybe in parallel
+from pipeline.render.pdf.merge import Merger
+from pipeline.render.pdf.numbering import Paginated
+from pipeline.render.pdf.schedule import Unit
+from pipeline.render.pdf.weasy import Chunk, Layout, Task, measure, render_chunk
 
 CHARS_PER_PAGE = 2600  # text characters per PDF page, measured on the sample (tables make it fewer)
-ATTEMPTS = 3  # page counts settle after one correction at most (contents numbers one digit wider)
+ATTEMPTS = 3  # the contents' page count settles after one correction at most (numbers one digit wider)
+FRONT = 0  # the part with the cover and the contents
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +41,14 @@ def estimated_pages(book: PrintBook) -> int:
 
 
 def plan(book: PrintBook, chunk_pages: int) -> list[Part]:
-    """Front matter, chapters grouped up to ``chunk_pages`` estimated pages, references."""
+    """Front matter, chapters grouped in order up to a budget of estimated pages (``budget``), references."""
+    sizes = [estimate(chapter) for chapter in book.chapters]
+    remaining = sum(sizes)
     parts, current, size = [Part(front=True)], list[Chapter](), 0
-    for chapter in book.chapters:
-        pages = estimate(chapter)
-        if current and size + pages > chunk_pages:
+    for chapter, pages in zip(book.chapters, sizes, strict=True):
+        if current and size + pages > budget(remaining, chunk_pages):
             parts.append(Part(chapters=tuple(current)))
+            remaining -= size
             current, size = [], 0
         current.append(chapter)
         size += pages
@@ -58,106 +59,233 @@ def plan(book: PrintBook, chunk_pages: int) -> list[Part]:
     return parts
 
 
-def render_chunked(book: PrintBook, task: Task, chunk_pages: int, run: Mapper, cache: Path | None = None) -> bytes:
-    """The PDF of ``book`` from chunks: ``task`` carries the shared options, its html is replaced per chunk.
+def budget(remaining: int, chunk_pages: int) -> int:
+    """The next chunk's size: ``chunk_pages`` until the last two chunks' worth, then half of what remains
+    (at least a quarter chunk), so the last chunks are small and both processes finish about together."""
+    return max(chunk_pages // 4, min(chunk_pages, -(-remaining // 2)))
 
-    With ``cache`` (a folder), layouts and chunk PDFs are kept by the hash of their input, so editing one
-    page of a large handbook re-renders the contents, that page's chunk and chunks whose numbers moved.
+
+class Chunked:
+    """One chunked PDF as it is being made (a ``schedule.Work``).
+
+    Every chunk of chapters (and the references) is laid out once, with no knowledge of where it starts:
+    once paginated it asks for the number of its first page (``first_page``), known as soon as the front
+    matter's page count (a layout with placeholder numbers) and every earlier chunk's page count are.
+    The front matter is rendered once every chunk is paginated, with every heading's page number. Layouts
+    (page count and anchors, which do not depend on the first page) and chunk PDFs (by first page) are
+    kept in ``cache`` by the hash of their HTML, so a chunk whose content and first page did not change
+    is not rendered again, and one whose content did not change is not waited for.
     """
-    parts = plan(book, chunk_pages)
-    widest = {anchor: 10 ** len(str(estimated_pages(book))) - 1 for anchor in book.ids}
-    run = _cached(run, cache) if cache else run
-    # pypdf cannot merge structure trees, and parsing them costs most of the merge: chunks are untagged
-    task = replace(task, tags=False)
 
-    def tasks(numbers: dict[str, int], starts: list[int] | None) -> list[Task]:
-        # only the front chunk's /ID survives the merge: the others leave it empty, so their cache keys hold
-        return [
-            replace(
-                task,
-                html=_html(book, part, numbers, starts[i] if starts else None),
-                identifier=task.identifier if part.front else "",
-            )
-            for i, part in enumerate(parts)
-        ]
+    def __init__(self, book: PrintBook, task: Task, chunk_pages: int, cache: Path, label: str) -> None:
+        self.book = book
+        self.parts = plan(book, chunk_pages)
+        self.cache = cache
+        self.label = label
+        # pypdf cannot merge structure trees, and parsing them costs most of the merge: chunks are untagged
+        self.task = replace(task, tags=False)
+        widest = 10 ** len(str(estimated_pages(book))) - 1
+        self.placeholder = self._task(self.parts[FRONT], dict.fromkeys(book.ids, widest))
+        self.tasks = [self.placeholder, *(self._task(part, None) for part in self.parts[1:])]
+        self.front_pages: int | None = None  # cover and contents
+        self.counts: dict[int, int] = {}  # part → page count
+        self.pages_of: dict[int, dict[str, int]] = {}  # part → page index of each id, once paginated
+        self.layouts: dict[int, Layout] = {}  # part → its layout, once rendered (or cached)
+        self.numbered: dict[int, int] = {}  # part → the first page it was told
+        self.pdfs: dict[int, bytes] = {}  # part → its PDF, numbered from its current first page
+        self.numbers: dict[str, int] = {}  # the page numbers the contents is being rendered with
+        self.contents: tuple[dict[str, int], bytes] | None = None  # the front matter: its numbers, its PDF
+        self.running: set[int] = set()
+        self.measuring = False
+        self.looked_up: set[int] = set()
+        self.attempts = 0
+        self.merger = Merger()
+        self.merged: bytes | None = None
 
-    layouts: list[Layout] = run(measure, tasks(widest, None))
-    for _attempt in range(ATTEMPTS):
-        starts = _starts(layouts)
-        numbers = {
-            anchor: starts[i] + page for i, layout in enumerate(layouts) for anchor, page in layout.anchors.items()
-        }
-        final = tasks(numbers, starts)
-        pdfs: list[bytes] = run(write, final)
-        if _page_counts(pdfs) == [layout.pages for layout in layouts]:
-            return merge(pdfs, book.outline())
-        layouts = run(measure, final)  # a chunk came out longer or shorter than measured: number again
-    raise PipelineError("chunked PDF: page counts did not settle; render this handbook in one call")
+    # ---- schedule.Work --------------------------------------------------------------------------------
 
-
-def _html(book: PrintBook, part: Part, numbers: dict[str, int], first_page: int | None) -> str:
-    return compose(
-        book,
-        front=part.front,
-        chapters=part.chapters,
-        back=part.back,
-        numbers=numbers if part.front else None,
-        first_page=first_page if first_page != 1 else None,
-        bookmarks=False,
-        goto=True,
-    )
-
-
-def _starts(layouts: list[Layout]) -> list[int]:
-    """The page number each chunk starts at (the cover is page 1)."""
-    starts, page = [], 1
-    for layout in layouts:
-        starts.append(page)
-        page += layout.pages
-    return starts
-
-
-def _page_counts(pdfs: list[bytes]) -> list[int]:
-    from pypdf import PdfReader
-
-    return [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs]
-
-
-def _cached(run: Mapper, folder: Path) -> Mapper:
-    """``run`` with results kept on disk by the hash of (function, task)."""
-
-    def cached(function: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any]:
-        paths = [folder / f"{_task_key(function, task)}.{'json' if function is measure else 'pdf'}" for task in tasks]
-        missing = [i for i, path in enumerate(paths) if not path.is_file()]
-        fresh = dict(zip(missing, run(function, [tasks[i] for i in missing]), strict=True)) if missing else {}
-        folder.mkdir(parents=True, exist_ok=True)
-        results = []
-        for i, path in enumerate(paths):
-            if i in fresh:
-                _save(path, fresh[i])
-                results.append(fresh[i])
+    def ready(self) -> list[Unit]:
+        units = []
+        if self.front_pages is None and not self.measuring:
+            known = self._layout(self.placeholder)
+            if known is None:
+                self.measuring = True
+                units.append(Unit(FRONT, "measure", measure, self.placeholder, f"{self.label}: contents (measure)"))
             else:
-                results.append(_load(path))
-        return results
+                self.front_pages = known.pages
+        for part in range(1, len(self.parts)):
+            if part in self.pdfs or part in self.running:
+                continue
+            if part not in self.layouts and part not in self.looked_up:
+                self.looked_up.add(part)
+                known = self._layout(self.tasks[part])
+                if known is not None:
+                    self._laid_out(part, known)
+            if part in self.layouts:
+                first = self._first(part)
+                if first is None:
+                    continue  # known length, unknown start: wait for the chunks before it
+                pdf = self._pdf(self.tasks[part], first)
+                if pdf is not None:
+                    self._rendered(part, pdf)
+                    continue
+            self.running.add(part)
+            units.append(Unit(part, "chunk", render_chunk, self.tasks[part], f"{self.label}: chunk {part}"))
+        if self.contents is None and FRONT not in self.running and self._paginated():
+            units += self._contents()
+        return units
 
-    return cached
+    def first_page(self, unit: Unit, paginated: Paginated) -> int | None:
+        if unit.part == FRONT:
+            return 1
+        self.counts[unit.part] = paginated.pages
+        self.pages_of[unit.part] = paginated.anchors
+        return self.start(unit)
 
+    def start(self, unit: Unit) -> int | None:
+        if unit.part == FRONT:
+            return 1
+        first = self._first(unit.part)
+        if first is not None:
+            self.numbered[unit.part] = first
+        return first
 
-def _task_key(function: Callable[[Task], Any], task: Task) -> str:
-    digest = hashlib.sha256(f"{function.__name__}\0{task.identifier}\0{task.variant}\0{task.tags}\0".encode())
-    digest.update(task.salt.encode() + b"\0" + task.html.encode())
-    return digest.hexdigest()
+    def done(self, unit: Unit, result: Any) -> None:
+        if unit.kind == "measure":
+            assert isinstance(result, Layout)
+            self._save(self._key(unit.task) + ".json", result)
+            self.front_pages, self.measuring = result.pages, False
+            return
+        assert isinstance(result, Chunk)
+        self.running.discard(unit.part)
+        key = self._key(unit.task)
+        self._save(key + ".json", result.layout)
+        if unit.part == FRONT:
+            self._save(key + "-1.pdf", result.pdf)
+            self._front(self.numbers, result.layout, result.pdf)
+            return
+        first = self.numbered.pop(unit.part)
+        self._save(f"{key}-{first}.pdf", result.pdf)
+        self._laid_out(unit.part, result.layout)
+        if first == self._first(unit.part):  # else the chunks were numbered again meanwhile: render it again
+            self._rendered(unit.part, result.pdf)
 
+    def result(self) -> bytes | None:
+        if self.merged is not None or self.contents is None or len(self.pdfs) < len(self.parts) - 1:
+            return self.merged
+        numbers, front = self.contents
+        if numbers != self._numbers({part: layout.page_of() for part, layout in self.layouts.items()}):
+            # rendered with the ids' pages as pagination told them: they must be the finished layouts' too
+            self.contents = None
+            return None
+        dests = {
+            anchor: (self._first(part) - 1 + page, left, top)  # type: ignore[operator]  # all are numbered
+            for part, layout in sorted(self.layouts.items())
+            for anchor, (page, left, top) in layout.anchors.items()
+        }
+        self.merged = self.merger.finish(front, len(self.parts), dests, self.book.outline(), self.task.identifier)
+        return self.merged
 
-def _save(path: Path, result: Layout | bytes) -> None:
-    data = result if isinstance(result, bytes) else json.dumps(asdict(result), sort_keys=True).encode()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    # ---- the parts ------------------------------------------------------------------------------------
 
+    def _task(self, part: Part, numbers: dict[str, int] | None) -> Task:
+        html = compose(
+            self.book,
+            front=part.front,
+            chapters=part.chapters,
+            back=part.back,
+            numbers=numbers,
+            bookmarks=False,
+            goto=True,
+        )
+        # no chunk has an /ID (merge.py gives the book its own), so a chunk's cache key holds across edits elsewhere
+        return replace(self.task, html=html, identifier="")
 
-def _load(path: Path) -> Layout | bytes:
-    if path.suffix == ".pdf":
-        return path.read_bytes()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Layout(int(data["pages"]), {str(k): int(v) for k, v in data["anchors"].items()})
+    def _first(self, part: int) -> int | None:
+        """The number of ``part``'s first page (the cover is page 1), once every page count before it is known."""
+        if part == FRONT:
+            return 1
+        if self.front_pages is None:
+            return None
+        first = 1 + self.front_pages
+        for before in range(1, part):
+            if before not in self.counts:
+                return None
+            first += self.counts[before]
+        return first
+
+    def _laid_out(self, part: int, layout: Layout) -> None:
+        self.layouts[part] = layout
+        self.counts[part] = layout.pages
+        self.pages_of[part] = layout.page_of()
+
+    def _rendered(self, part: int, pdf: bytes) -> None:
+        self.pdfs[part] = pdf
+        self.merger.add(part, pdf)
+
+    def _paginated(self) -> bool:
+        return self.front_pages is not None and all(part in self.pages_of for part in range(1, len(self.parts)))
+
+    def _numbers(self, pages_of: dict[int, dict[str, int]]) -> dict[str, int]:
+        """The printed page number of every id after the front matter."""
+        return {
+            anchor: self._first(part) + page  # type: ignore[operator]  # every part is numbered by now
+            for part, anchors in sorted(pages_of.items())
+            if part != FRONT
+            for anchor, page in anchors.items()
+        }
+
+    def _contents(self) -> list[Unit]:
+        """The front matter with every heading's page number: rendered as soon as every chunk is paginated."""
+        numbers = self._numbers(self.pages_of)
+        task = self._task(self.parts[FRONT], numbers)
+        known, pdf = self._layout(task), self._pdf(task, 1)
+        if known is not None and pdf is not None:
+            self._front(numbers, known, pdf)
+            return self.ready() if self.contents is None else []
+        self.running.add(FRONT)
+        self.numbers = numbers
+        return [Unit(FRONT, "contents", render_chunk, task, f"{self.label}: contents")]
+
+    def _front(self, numbers: dict[str, int], layout: Layout, pdf: bytes) -> None:
+        self.layouts[FRONT] = layout
+        if layout.pages == self.front_pages:
+            self.contents = (numbers, pdf)
+            return
+        # the contents came out longer or shorter than measured: every chunk starts elsewhere
+        self.attempts += 1
+        if self.attempts >= ATTEMPTS:
+            raise PipelineError("chunked PDF: the contents' page count did not settle; render it in one call")
+        self.front_pages = layout.pages
+        self.pdfs.clear()
+        self.merger.close()
+        self.merger = Merger()
+
+    # ---- the cache --------------------------------------------------------------------------------------
+
+    def _key(self, task: Task) -> str:
+        digest = hashlib.sha256(f"chunk\0{task.identifier}\0{task.variant}\0{task.tags}\0".encode())
+        digest.update(task.salt.encode() + b"\0" + task.html.encode())
+        return digest.hexdigest()
+
+    def _layout(self, task: Task) -> Layout | None:
+        path = self.cache / f"{self._key(task)}.json"
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        anchors = {
+            str(name): (int(page), float(left), float(top)) for name, (page, left, top) in data["anchors"].items()
+        }
+        return Layout(int(data["pages"]), anchors)
+
+    def _pdf(self, task: Task, first: int) -> bytes | None:
+        path = self.cache / f"{self._key(task)}-{first}.pdf"
+        return path.read_bytes() if path.is_file() else None
+
+    def _save(self, name: str, result: Layout | bytes) -> None:
+        """Replace, never rewrite: a hard-linked cache file in a published tree never changes (publish.py)."""
+        data = result if isinstance(result, bytes) else json.dumps(asdict(result), sort_keys=True).encode()
+        self.cache.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache / f".{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(self.cache / name)

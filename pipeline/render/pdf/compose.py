@@ -48,15 +48,14 @@ def compose(
     chapters: Sequence[Chapter] | None = None,
     back: bool = True,
     numbers: dict[str, int] | None = None,
-    first_page: int | None = None,
     bookmarks: bool = True,
     goto: bool = False,
 ) -> str:
     """The template filled in with the parts asked for.
 
-    ``numbers`` prints literal page numbers in the contents (chunks) instead of target-counter();
-    ``first_page`` numbers the first page; ``goto`` turns every internal link into a GOTO link (a chunk:
-    merge.py resolves them). Links to anchors the book does not have become plain text.
+    ``numbers`` prints literal page numbers in the contents (chunks) instead of target-counter() (a chunk's
+    own page numbers are set after its layout: numbering.py); ``goto`` turns every internal link into a
+    GOTO link (a chunk: merge.py resolves them). Links to anchors the book does not have become plain text.
     """
     parts = book.chapters if chapters is None else tuple(chapters)
     html = (
@@ -69,7 +68,6 @@ def compose(
             front=front,
             back=back,
             numbers=numbers,
-            first_page=first_page,
             bookmarks=bookmarks,
             toc=book.outline()[1:],
             toc_depth=toc_depth(book),

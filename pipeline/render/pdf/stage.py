@@ -1,0 +1,171 @@
+"""The PDF stage: outputs/pdf/<handbook-id>.pdf (and one per page with pdf_split), cached by input hash."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.diagnostics import PipelineError
+from pipeline.model import Book
+from pipeline.render.cite import render_citations
+from pipeline.render.pdf.chunks import Chunked, estimated_pages, plan
+from pipeline.render.pdf.compose import compose
+from pipeline.render.pdf.document import PrintBook, print_book
+from pipeline.render.pdf.fonts import font_roots, fonts_digest
+from pipeline.render.pdf.pool import Pool
+from pipeline.render.pdf.schedule import Single, Work, run
+from pipeline.render.pdf.weasy import Task, prepare
+
+FOLDER = "pdf"
+VARIANTS = ("pdf/ua-1",)
+CHUNK_THRESHOLD = 300  # estimated PDF pages above which a handbook is rendered in chunks (~1 MB per page)
+CHUNK_PAGES = 150  # estimated PDF pages per chunk
+log = logging.getLogger("pipeline.render.pdf")
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One PDF to produce: where it goes, what it shows, how (one call or chunks) and its cache key."""
+
+    target: str  # path under the output folder
+    book: PrintBook
+    task: Task  # the whole document; a chunked job composes its chunks from ``book``
+    chunk_pages: int | None  # None: one WeasyPrint call
+    key: str
+
+
+def render_books(
+    books: Sequence[Book],
+    out: Path,
+    config: Config,
+    *,
+    chunk_threshold: int = CHUNK_THRESHOLD,
+    chunk_pages: int = CHUNK_PAGES,
+    trace: list[str] | None = None,
+) -> list[Path]:
+    """Write every handbook's PDF (and page PDFs); WeasyPrint runs only for inputs not in the cache.
+
+    ``trace`` (tests, benchmarks) receives a line per WeasyPrint call made, in the order they start.
+    """
+    jobs = [job for book in books for job in jobs_of(book, config, chunk_threshold, chunk_pages)]
+    cache = config.cache / FOLDER
+    todo = [job for job in jobs if not (cache / f"{job.key}.pdf").is_file()]
+    if todo:
+        _run(todo, cache, config.jobs, trace)
+    written = []
+    for job in jobs:
+        target = out / job.target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache / f"{job.key}.pdf", target)
+        written.append(target)
+    return written
+
+
+def jobs_of(
+    book: Book, config: Config, chunk_threshold: int = CHUNK_THRESHOLD, chunk_pages: int = CHUNK_PAGES
+) -> list[Job]:
+    """The handbook's PDF job, plus one per page when ``config.pdf_split``."""
+    variant = config.pdf_variant or None
+    if variant is not None and variant not in VARIANTS:
+        raise PipelineError(f"unknown PDF variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    citations = render_citations(book, config.cache)
+    whole = print_book(book, citations)
+    chunked = estimated_pages(whole) > chunk_threshold
+    if chunked and variant:
+        # pypdf cannot merge structure trees: a tagged PDF/UA document is always one call
+        log.warning("PDF: %s is rendered in one call (%s), however large", book.manifest.id, variant)
+    hid = book.manifest.id
+    jobs = [_job(f"{FOLDER}/{hid}.pdf", whole, book, variant, chunk_pages if chunked and not variant else None)]
+    if config.pdf_split:
+        for page in book.pages:
+            part = print_book(book, citations, (page,))
+            jobs.append(_job(f"{FOLDER}/{hid}/{page.id}.pdf", part, book, variant, None))
+    return jobs
+
+
+def _job(target: str, document: PrintBook, book: Book, variant: str | None, chunk_pages: int | None) -> Job:
+    html = compose(document)
+    roots = (str(book.root), *(str(root) for root in font_roots()))
+    digest = hashlib.sha256()
+    for part in (_portable(html, roots), str(variant), str(chunk_pages), _environment_digest(), _assets_digest(book)):
+        digest.update(part.encode() + b"\0")
+    key = digest.hexdigest()
+    task = Task(html, str(book.root), roots, identifier=key[:32], variant=variant, salt=_environment_digest())
+    return Job(target, document, task, chunk_pages, key)
+
+
+def _portable(html: str, roots: tuple[str, ...]) -> str:
+    """The HTML with the folders it names (the source, the installed fonts) as placeholders: the key, and so
+    the PDF's /ID, is the same for the same handbook wherever the checkout or the virtual environment lies."""
+    for number, root in enumerate(roots):
+        folder = Path(root).absolute()
+        for written in (folder.as_uri(), str(folder)):
+            html = html.replace(written, f"root{number}:")
+    return html
+
+
+@functools.cache
+def _environment_digest() -> str:
+    """Everything besides the HTML that shapes the bytes: fonts, library versions, this renderer's code."""
+    digest = hashlib.sha256(fonts_digest().encode())
+    for package in ("weasyprint", "pydyf", "pypdf", "fonttools", "tinycss2", "pyphen"):
+        digest.update(f"{package}={_version(package)}".encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except Exception:  # an absent optional library is a state like any version
+        return "-"
+
+
+def _assets_digest(book: Book) -> str:
+    digest = hashlib.sha256()
+    for asset in sorted(book.assets):
+        path = book.root / asset
+        digest.update(asset.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
+    return digest.hexdigest()
+
+
+def _run(jobs: list[Job], cache: Path, processes: int, trace: list[str] | None) -> None:
+    """Render the jobs: in this process when there is one WeasyPrint call, else on a pool of processes.
+
+    The pool starts before the chunks are composed, so its processes import WeasyPrint meanwhile.
+    """
+    calls = sum(len(plan(job.book, job.chunk_pages)) if job.chunk_pages else 1 for job in jobs)
+    workers = min(calls, processes or os.cpu_count() or 1)
+    cache.mkdir(parents=True, exist_ok=True)
+    pool = Pool(workers, prepare) if workers > 1 else None
+    try:
+        works: list[Work] = [
+            Chunked(job.book, job.task, job.chunk_pages, cache / "chunks", job.target)
+            if job.chunk_pages
+            else Single(job.task, job.target)
+            for job in jobs
+        ]
+        for job, pdf in zip(jobs, run(works, pool, trace), strict=True):
+            _store(cache, job, pdf)
+    except BaseException:
+        if pool is not None:
+            pool.kill()  # an interrupt or a failure: stop the calls at once
+        raise
+    if pool is not None:
+        pool.close()
+
+
+def _store(cache: Path, job: Job, pdf: bytes) -> None:
+    """Write the finished PDF into the cache atomically: a crash never leaves half a PDF under its key."""
+    tmp = cache / f".{job.key}.{os.getpid()}.tmp"
+    tmp.write_bytes(pdf)
+    tmp.replace(cache / f"{job.key}.pdf")
