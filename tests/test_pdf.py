@@ -576,6 +576,66 @@ def test_editing_one_page_renders_only_the_chunks_whose_content_or_first_page_ch
         assert reader.pages[number - 1].extract_text().split()[-1] == str(number)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_stopping_a_chunked_pdf_build_stops_its_worker_processes(tmp_path: Path, signal_name: str) -> None:
+    """Ctrl+C (SIGINT to the whole process group) or SIGKILL of the build mid-render: no worker is left."""
+    import signal
+    import time
+
+    source = generate(8, tmp_path / "src")  # above CHUNK_THRESHOLD: chunks on two worker processes
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "build", "--source", str(source), "--out", str(out), "-f", "pdf"]
+    build_process = subprocess.Popen(
+        command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while len(_pdf_workers(build_process.pid)) < 2:
+            assert build_process.poll() is None, build_process.communicate()[0]
+            assert time.monotonic() < deadline, "no PDF worker process started"
+            time.sleep(0.05)
+        workers = _pdf_workers(build_process.pid)
+        if signal_name == "SIGINT":
+            os.killpg(build_process.pid, signal.SIGINT)  # what a terminal sends on Ctrl+C
+            output, _ = build_process.communicate(timeout=120)
+            assert build_process.returncode == 130, output
+            assert output.strip().startswith("interrupted;") and output.strip().endswith("unchanged"), output
+        else:
+            build_process.kill()
+            build_process.wait(timeout=120)
+        deadline = time.monotonic() + 60
+        while any(Path(f"/proc/{pid}").exists() and _state(pid) != "Z" for pid in workers):
+            assert time.monotonic() < deadline, f"PDF workers left after {signal_name}: {workers}"
+            time.sleep(0.05)
+        assert not (out / "pdf").exists()
+    finally:
+        if build_process.poll() is None:
+            os.killpg(build_process.pid, signal.SIGKILL)
+            build_process.wait()
+
+
+def _pdf_workers(parent: int) -> list[int]:
+    """The PDF worker processes of the build ``parent`` (their command line names the pool and the parent)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(b"pipeline.render.pdf.pool" in arg for arg in argv) and str(parent).encode() in argv:
+                found.append(int(entry.name))
+    return found
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
 def _chunked(config: Config) -> tuple[Path, list[str]]:
     """Build the PDF in chunks (20 estimated pages) into config.out, reusing its cache: the PDF, the calls made."""
     book = check(config).book

@@ -41,12 +41,12 @@ def estimated_pages(book: PrintBook) -> int:
 
 
 def plan(book: PrintBook, chunk_pages: int) -> list[Part]:
-    """Front matter, chapters grouped in order up to a budget of estimated pages (``budget``), references."""
+    """Front matter, chapters grouped in order up to each chunk's ``budget`` of estimated pages, references."""
     sizes = [estimate(chapter) for chapter in book.chapters]
     remaining = sum(sizes)
     parts, current, size = [Part(front=True)], list[Chapter](), 0
     for chapter, pages in zip(book.chapters, sizes, strict=True):
-        if current and size + pages > budget(remaining, chunk_pages):
+        if current and size + pages > budget(remaining, len(parts) - 1, chunk_pages):
             parts.append(Part(chapters=tuple(current)))
             remaining -= size
             current, size = [], 0
@@ -59,10 +59,19 @@ def plan(book: PrintBook, chunk_pages: int) -> list[Part]:
     return parts
 
 
-def budget(remaining: int, chunk_pages: int) -> int:
-    """The next chunk's size: ``chunk_pages`` until the last two chunks' worth, then half of what remains
-    (at least a quarter chunk), so the last chunks are small and both processes finish about together."""
-    return max(chunk_pages // 4, min(chunk_pages, -(-remaining // 2)))
+def budget(remaining: int, done: int, chunk_pages: int) -> int:
+    """The size of the next chunk, with ``remaining`` estimated pages left and ``done`` chunks planned.
+
+    ``chunk_pages`` until the last three chunks' worth; those are cut into equal chunks, as many as make
+    the count even. Two processes take the chunks in turn, so both get as much work and finish together;
+    and a chunk never runs beside a later, smaller one, which would wait for its first page. Only the
+    last chunks depend on the book's length: an edit elsewhere keeps the chunks before it.
+    """
+    if remaining > 3 * chunk_pages:
+        return chunk_pages
+    pieces = max(1, -(-remaining // chunk_pages))
+    pieces += (done + pieces) % 2
+    return -(-remaining // pieces)
 
 
 class Chunked:
@@ -110,7 +119,9 @@ class Chunked:
             known = self._layout(self.placeholder)
             if known is None:
                 self.measuring = True
-                units.append(Unit(FRONT, "measure", measure, self.placeholder, f"{self.label}: contents (measure)"))
+                units.append(
+                    Unit(FRONT, "measure", measure, self.placeholder, f"{self.label}: contents (measure)", urgent=True)
+                )
             else:
                 self.front_pages = known.pages
         for part in range(1, len(self.parts)):
@@ -245,7 +256,7 @@ class Chunked:
             return self.ready() if self.contents is None else []
         self.running.add(FRONT)
         self.numbers = numbers
-        return [Unit(FRONT, "contents", render_chunk, task, f"{self.label}: contents")]
+        return [Unit(FRONT, "contents", render_chunk, task, f"{self.label}: contents", urgent=True)]
 
     def _front(self, numbers: dict[str, int], layout: Layout, pdf: bytes) -> None:
         self.layouts[FRONT] = layout

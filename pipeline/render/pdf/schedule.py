@@ -22,6 +22,7 @@ class Unit:
     function: Function
     task: Task
     label: str
+    urgent: bool = False  # others wait for it: before any call queued earlier
 
 
 class Work(Protocol):
@@ -112,7 +113,8 @@ def _on(pool: Pool, works: list[Work], trace: list[str] | None) -> None:
     ids = itertools.count()
     while True:
         for work in works:
-            queue.extend((work, unit) for unit in work.ready())
+            for unit in work.ready():
+                (queue.appendleft if unit.urgent else queue.append)((work, unit))
         if not queue and not running and all(work.result() is not None for work in works):
             return
         for call, (worker, work, unit) in list(waiting.items()):

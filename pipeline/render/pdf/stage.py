@@ -26,7 +26,7 @@ from pipeline.render.pdf.weasy import Task, prepare
 
 FOLDER = "pdf"
 VARIANTS = ("pdf/ua-1",)
-CHUNK_THRESHOLD = 300  # estimated PDF pages above which a handbook is rendered in chunks (~1 MB per page)
+CHUNK_THRESHOLD = 80  # estimated PDF pages above which a handbook is rendered in chunks, on both cores
 CHUNK_PAGES = 150  # estimated PDF pages per chunk
 log = logging.getLogger("pipeline.render.pdf")
 
