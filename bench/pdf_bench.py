@@ -79,6 +79,13 @@ class Memory:
     largest: str = ""
     sum_mb: float = 0.0
     sum_parts: dict[str, float] = field(default_factory=dict)
+    machine_cpu: float = 0.0  # CPU seconds the whole machine spent while the run was timed
+
+
+def busy() -> float:
+    """CPU seconds the machine has spent busy since boot (/proc/stat: all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def run(code: str, label: str) -> tuple[dict[str, Any], Memory]:
@@ -91,8 +98,11 @@ def run(code: str, label: str) -> tuple[dict[str, Any], Memory]:
     for line in process.stdout:
         lines.append(line)
         if line.strip() == "ready" and sampler is None:
+            memory.machine_cpu = -busy()
             sampler = threading.Thread(target=sample, args=(process.pid, memory, stop), daemon=True)
             sampler.start()
+        elif sampler is not None and line.startswith("{"):
+            memory.machine_cpu += busy()
     process.wait()
     stop.set()
     if sampler is not None:
@@ -219,9 +229,11 @@ def main() -> None:
             if runs:
                 walls = [result["seconds"] for result, _memory in runs]
                 cpus = [result["cpu"] for result, _memory in runs]
+                others = [memory.machine_cpu - result["cpu"] for result, memory in runs]
                 print(
                     f"    {name:52} wall {statistics.median(walls):7.2f}s (min {min(walls):.2f}s)"
                     f"  CPU {statistics.median(cpus):7.2f}s  | {describe(runs[0][1])}"
+                    f" | other processes meanwhile: {max(others):.1f} CPU-s"
                 )
         if bares:
             ratio = statistics.median(r["seconds"] for r, _m in stages) / statistics.median(

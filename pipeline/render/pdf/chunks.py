@@ -11,8 +11,8 @@ from typing import Any
 
 from pipeline.diagnostics import PipelineError
 from pipeline.render.pdf.compose import compose
-from pipeline.render.pdf.document import Chapter, PrintBook
-from pipeline.render.pdf.merge import Merger
+from pipeline.render.pdf.document import Chapter, PrintBook, Section
+from pipeline.render.pdf.merge import Arrival, Merger
 from pipeline.render.pdf.numbering import Paginated
 from pipeline.render.pdf.schedule import Unit
 from pipeline.render.pdf.weasy import Chunk, Layout, Task, measure, render_chunk
@@ -41,7 +41,8 @@ def estimated_pages(book: PrintBook) -> int:
 
 
 def plan(book: PrintBook, chunk_pages: int) -> list[Part]:
-    """Front matter, chapters grouped in order up to each chunk's ``budget`` of estimated pages, references."""
+    """Front matter, then chapters grouped in order up to each chunk's ``budget`` of estimated pages; the last
+    chunk also has the references."""
     sizes = [estimate(chapter) for chapter in book.chapters]
     remaining = sum(sizes)
     parts, current, size = [Part(front=True)], list[Chapter](), 0
@@ -54,8 +55,11 @@ def plan(book: PrintBook, chunk_pages: int) -> list[Part]:
         size += pages
     if current:
         parts.append(Part(chapters=tuple(current)))
-    if book.references:
-        parts.append(Part(back=True))
+    if book.references:  # with the last chapters: a chunk costs more than the references' page or two
+        if len(parts) > 1:
+            parts[-1] = replace(parts[-1], back=True)
+        else:
+            parts.append(Part(back=True))
     return parts
 
 
@@ -194,7 +198,8 @@ class Chunked:
             for part, layout in sorted(self.layouts.items())
             for anchor, (page, left, top) in layout.anchors.items()
         }
-        self.merged = self.merger.finish(front, len(self.parts), dests, self.book.outline(), self.task.identifier)
+        arrival = Arrival(front, self.layouts[FRONT].anchors, self._outline(self.parts[FRONT]))
+        self.merged = self.merger.finish(arrival, len(self.parts), dests, self.task.identifier)
         return self.merged
 
     # ---- the parts ------------------------------------------------------------------------------------
@@ -232,7 +237,13 @@ class Chunked:
 
     def _rendered(self, part: int, pdf: bytes) -> None:
         self.pdfs[part] = pdf
-        self.merger.add(part, pdf)
+        self.merger.add(part, pdf, self.layouts[part].anchors, self._outline(self.parts[part]))
+
+    def _outline(self, part: Part) -> tuple[Section, ...]:
+        """The bookmarks whose headings are in ``part``."""
+        outline = self.book.outline()  # Contents, the chapters, References
+        chapters = tuple(chapter.outline for chapter in part.chapters)
+        return (outline[0],) if part.front else chapters + (outline[-1:] if part.back else ())
 
     def _paginated(self) -> bool:
         return self.front_pages is not None and all(part in self.pages_of for part in range(1, len(self.parts)))
