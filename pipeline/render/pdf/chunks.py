@@ -105,7 +105,7 @@ class Chunked:
         self.pages_of: dict[int, dict[str, int]] = {}  # part → page index of each id, once paginated
         self.layouts: dict[int, Layout] = {}  # part → its layout, once rendered (or cached)
         self.numbered: dict[int, int] = {}  # part → the first page it was told
-        self.pdfs: dict[int, bytes] = {}  # part → its PDF, numbered from its current first page
+        self.rendered: set[int] = set()  # parts whose PDF, numbered from their current first page, is merging
         self.numbers: dict[str, int] = {}  # the page numbers the contents is being rendered with
         self.contents: tuple[dict[str, int], bytes] | None = None  # the front matter: its numbers, its PDF
         self.running: set[int] = set()
@@ -129,7 +129,7 @@ class Chunked:
             else:
                 self.front_pages = known.pages
         for part in range(1, len(self.parts)):
-            if part in self.pdfs or part in self.running:
+            if part in self.rendered or part in self.running:
                 continue
             if part not in self.layouts and part not in self.looked_up:
                 self.looked_up.add(part)
@@ -186,7 +186,7 @@ class Chunked:
             self._rendered(unit.part, result.pdf)
 
     def result(self) -> bytes | None:
-        if self.merged is not None or self.contents is None or len(self.pdfs) < len(self.parts) - 1:
+        if self.merged is not None or self.contents is None or len(self.rendered) < len(self.parts) - 1:
             return self.merged
         numbers, front = self.contents
         if numbers != self._numbers({part: layout.page_of() for part, layout in self.layouts.items()}):
@@ -201,6 +201,9 @@ class Chunked:
         arrival = Arrival(front, self.layouts[FRONT].anchors, self._outline(self.parts[FRONT]))
         self.merged = self.merger.finish(arrival, len(self.parts), dests, self.task.identifier)
         return self.merged
+
+    def close(self) -> None:
+        self.merger.close()
 
     # ---- the parts ------------------------------------------------------------------------------------
 
@@ -236,7 +239,7 @@ class Chunked:
         self.pages_of[part] = layout.page_of()
 
     def _rendered(self, part: int, pdf: bytes) -> None:
-        self.pdfs[part] = pdf
+        self.rendered.add(part)  # the merge keeps the PDF until it is appended, not longer
         self.merger.add(part, pdf, self.layouts[part].anchors, self._outline(self.parts[part]))
 
     def _outline(self, part: Part) -> tuple[Section, ...]:
@@ -279,7 +282,7 @@ class Chunked:
         if self.attempts >= ATTEMPTS:
             raise PipelineError("chunked PDF: the contents' page count did not settle; render it in one call")
         self.front_pages = layout.pages
-        self.pdfs.clear()
+        self.rendered.clear()
         self.merger.close()
         self.merger = Merger()
 

@@ -46,6 +46,10 @@ class Work(Protocol):
         """The finished PDF, once every call is done."""
         ...
 
+    def close(self) -> None:
+        """Let go of what the work holds (a merge thread), finished or not."""
+        ...
+
 
 class Single:
     """A PDF from one WeasyPrint call."""
@@ -70,6 +74,9 @@ class Single:
 
     def result(self) -> bytes | None:
         return self._pdf
+
+    def close(self) -> None:
+        pass
 
 
 def run(works: list[Work], pool: Pool | None, trace: list[str] | None = None) -> list[bytes]:

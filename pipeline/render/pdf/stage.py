@@ -147,19 +147,22 @@ def _run(jobs: list[Job], cache: Path, processes: int, trace: list[str] | None) 
     workers = min(calls, processes or os.cpu_count() or 1)
     cache.mkdir(parents=True, exist_ok=True)
     pool = Pool(workers, prepare) if workers > 1 else None
+    works: list[Work] = []
     try:
-        works: list[Work] = [
-            Chunked(job.book, job.task, job.chunk_pages, cache / "chunks", job.target)
-            if job.chunk_pages
-            else Single(job.task, job.target)
-            for job in jobs
-        ]
+        for job in jobs:
+            if job.chunk_pages:
+                works.append(Chunked(job.book, job.task, job.chunk_pages, cache / "chunks", job.target))
+            else:
+                works.append(Single(job.task, job.target))
         for job, pdf in zip(jobs, run(works, pool, trace), strict=True):
             _store(cache, job, pdf)
     except BaseException:
         if pool is not None:
             pool.kill()  # an interrupt or a failure: stop the calls at once
         raise
+    finally:
+        for work in works:
+            work.close()
     if pool is not None:
         pool.close()
 
