@@ -1,6 +1,14 @@
-"""PDF stage benchmark: the stage vs a bare WeasyPrint call on the same HTML, a no-change rebuild, chunks.
+"""PDF stage benchmark on a generated handbook, side by side in one run:
 
-Run: .venv/bin/python bench/pdf_bench.py [--repeat 3] [--pages 10]
+(a) a bare WeasyPrint call vs the PDF stage on the same HTML (target: the stage ≤ 0.6× the call's wall time,
+    by using both cores), each in a fresh process, timed from after the imports;
+(b) a rebuild after editing one page vs the full build, and how many chunks were rendered again, then a
+    no-change rebuild;
+(c) time, the peak RSS of the largest process and the peak of the SUM of RSS over the build's process tree
+    (sampled from /proc every 0.1 s), for the bare call and the stage.
+
+Run: .venv/bin/python -m bench.pdf_bench [--pages 100] [--repeat 1] [--tags]
+     .venv/bin/python -m bench.pdf_bench --pages 1000   # ~20 minutes; no bare call (it would need ~13 GB)
 """
 
 from __future__ import annotations
@@ -10,138 +18,252 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import PYTHON, ROOT
+from bench.generate import SEED_PAGE, generate
 
-from bench.generate import generate  # noqa: E402
-from pipeline.build import check  # noqa: E402
-from pipeline.config import Config  # noqa: E402
-from pipeline.model import Book  # noqa: E402
+BARE_LIMIT = 200  # handbook pages above which the bare call is skipped (WeasyPrint needs ~1 MB per PDF page)
+TARGET = 0.6
 
-# One PDF build in a fresh interpreter: prints seconds, WeasyPrint calls, whether WeasyPrint was imported,
-# the peak memory of the process and its children, and their CPU time (whole interpreter, imports included).
-CHILD = """
+# The PDF stage as `handbook build --format pdf` runs it (check with page workers, jobs=2), timed from after
+# check and the citations (pandoc runs once for every format); prints one JSON line.
+STAGE = """
 import json, resource, sys, time
-from pathlib import Path
 sys.path.insert(0, {root!r})
+from pathlib import Path
 from pipeline.build import check
 from pipeline.config import Config
-from pipeline.render import pdf
+from pipeline.render.cite import render_citations
+from pipeline.render.pdf import stage
 
-def main():
-    config = Config(source=Path({source!r}), out=Path({out!r}), jobs=2)
-    book = check(config).book
-    calls = []
-    execute = pdf._execute
-    pdf._execute = lambda *a: calls.append(1) or execute(*a)
-    start = time.perf_counter()
-    pdf.render_books([book], config.out, config, chunk_threshold={threshold}, chunk_pages={chunk_pages})
-    seconds = time.perf_counter() - start
-    usage = resource.getrusage
-    peak = max(usage(resource.RUSAGE_SELF).ru_maxrss, usage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    cpu = sum(u.ru_utime + u.ru_stime for u in (usage(resource.RUSAGE_SELF), usage(resource.RUSAGE_CHILDREN)))
-    print(json.dumps({{"seconds": seconds, "calls": len(calls), "weasyprint": "weasyprint" in sys.modules,
-                      "peak_mb": peak / 1024, "cpu": cpu}}))
+config = Config(source=Path({source!r}), out=Path({out!r}), jobs=2, formats=("pdf",))
+result = check(config, parts=("pdf",))
+book = result.book
+render_citations(book, config.cache)
+print("ready", flush=True)
+trace = []
+cpu = lambda who: (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(who))
+wall, own, children = time.perf_counter(), cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
+stage.render_books([(book, result.parts["pdf"])], config.out, config, trace=trace)
+print(json.dumps({{
+    "seconds": time.perf_counter() - wall,
+    "cpu": cpu(resource.RUSAGE_SELF) - own + cpu(resource.RUSAGE_CHILDREN) - children,
+    "calls": trace,
+    "weasyprint": "weasyprint" in sys.modules,
+}}))
+"""
 
-if __name__ == "__main__":
-    main()
+# One bare WeasyPrint call on the stage's HTML, timed from after the import; prints one JSON line.
+BARE = """
+import json, resource, sys, time
+from pathlib import Path
+from weasyprint import HTML
+
+html = Path({html!r}).read_text(encoding="utf-8")
+print("ready", flush=True)
+wall, cpu = time.perf_counter(), time.process_time()
+pdf = HTML(string=html, base_url={base!r}).write_pdf(pdf_identifier=b"0" * 32, pdf_tags={tags!r})
+print(json.dumps({{"seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "bytes": len(pdf)}}))
 """
 
 
-def child(source: Path, out: Path, threshold: int = 10**9, chunk_pages: int = 150) -> dict[str, float]:
-    code = CHILD.format(root=str(ROOT), source=str(source), out=str(out), threshold=threshold, chunk_pages=chunk_pages)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+@dataclass
+class Memory:
+    """RSS of a process tree, sampled: the largest process's peak (VmHWM) and the peak of the sum (VmRSS)."""
+
+    largest_mb: float = 0.0
+    largest: str = ""
+    sum_mb: float = 0.0
+    sum_parts: dict[str, float] = field(default_factory=dict)
+    machine_cpu: float = 0.0  # CPU seconds the whole machine spent while the run was timed
 
 
-def bare_vs_stage(book: Book, work: Path, repeat: int) -> None:
-    from weasyprint import HTML
+def busy() -> float:
+    """CPU seconds the machine has spent busy since boot (/proc/stat: all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
-    from pipeline.render import pdf
+
+def run(code: str, label: str) -> tuple[dict[str, Any], Memory]:
+    """Run ``code`` in a fresh interpreter; sample its process tree's memory from its "ready" line on."""
+    process = subprocess.Popen([PYTHON, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    memory, stop = Memory(), threading.Event()
+    lines = []
+    sampler: threading.Thread | None = None
+    for line in process.stdout:
+        lines.append(line)
+        if line.strip() == "ready" and sampler is None:
+            memory.machine_cpu = -busy()
+            sampler = threading.Thread(target=sample, args=(process.pid, memory, stop), daemon=True)
+            sampler.start()
+        elif sampler is not None and line.startswith("{"):
+            memory.machine_cpu += busy()
+    process.wait()
+    stop.set()
+    if sampler is not None:
+        sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{label} failed (exit status {process.returncode})")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result, memory
+
+
+def sample(root: int, memory: Memory, stop: threading.Event) -> None:
+    while not stop.is_set():
+        tree = descendants(root)
+        rss = {pid: status(pid) for pid in tree}
+        total = sum(value[0] for value in rss.values())
+        if total > memory.sum_mb:
+            memory.sum_mb = total
+            parts: dict[str, float] = {}
+            for now, _peak, role in rss.values():
+                parts[role] = parts.get(role, 0.0) + now
+            memory.sum_parts = parts
+        for _now, peak, role in rss.values():
+            if peak > memory.largest_mb:
+                memory.largest_mb, memory.largest = peak, role
+        stop.wait(0.1)
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process below it (from /proc/<pid>/stat's parent pid)."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def status(pid: int) -> tuple[float, float, str]:
+    """(VmRSS, VmHWM) in MB and the process's role in the build, from /proc; zeros once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return 0.0, 0.0, "gone"
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    kb = [float(fields.get(name, "0 kB").split()[0]) for name in ("VmRSS", "VmHWM")]
+    if "pipeline.render.pdf.pool" in command:
+        role = "PDF worker"
+    elif "from pipeline.render.pdf import stage" in command or "from weasyprint import HTML" in command:
+        role = "build process"
+    else:
+        role = "page worker"
+    return kb[0] / 1024, kb[1] / 1024, role
+
+
+def stage_run(source: Path, out: Path) -> tuple[dict[str, Any], Memory]:
+    return run(STAGE.format(root=str(ROOT), source=str(source), out=str(out)), "the PDF stage")
+
+
+def bare_run(html: Path, base: str, tags: bool) -> tuple[dict[str, Any], Memory]:
+    return run(BARE.format(html=str(html), base=base, tags=tags), "the bare WeasyPrint call")
+
+
+def compose_html(source: Path, work: Path) -> Path:
+    """The HTML the stage renders in one call for this handbook (its chunks are parts of it)."""
+    from pipeline.build import check
+    from pipeline.config import Config
     from pipeline.render.cite import render_citations
-    from pipeline.render.pdf_compose import compose
-    from pipeline.render.pdf_document import print_book
+    from pipeline.render.pdf.compose import compose
+    from pipeline.render.pdf.document import print_book
 
-    warm = Config(source=book.root, out=work / "warm")
-    citations = render_citations(book, warm.cache)  # pandoc runs once per build for every format: not PDF work
-    html = compose(print_book(book, citations))
-    base = book.root.resolve().as_uri() + "/"
-    bare: list[tuple[float, float]] = []
-    stage: list[tuple[float, float]] = []
-    for run in range(repeat):  # interleaved, so a busy machine slows both alike
-        wall, cpu = time.perf_counter(), time.process_time()
-        HTML(string=html, base_url=base).write_pdf(pdf_tags=True, pdf_identifier=b"0" * 32)
-        bare.append((time.perf_counter() - wall, time.process_time() - cpu))
-        out = work / f"stage-{run}"
-        config = Config(source=book.root, out=out)
-        render_citations(book, config.cache)  # same: the citation cache is warm in a real build
-        wall, cpu = time.perf_counter(), time.process_time()
-        pdf.render(book, out, config)  # empty PDF cache: the full stage, in this process for one PDF
-        stage.append((time.perf_counter() - wall, time.process_time() - cpu))
-    for name, runs in (
-        ("bare WeasyPrint call (same HTML, tags on)", bare),
-        ("PDF stage (compose, hash, call, copy)", stage),
-    ):
-        print(
-            f"{name:44} wall min {min(r[0] for r in runs):.3f}s median {statistics.median(r[0] for r in runs):.3f}s"
-            f" | CPU min {min(r[1] for r in runs):.3f}s"
-        )
-    wall_ratio = min(r[0] for r in stage) / min(r[0] for r in bare)
-    cpu_ratio = min(r[1] for r in stage) / min(r[1] for r in bare)
-    print(f"stage / bare: {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (target <= 1.1x)")
+    config = Config(source=source, out=work / "compose")
+    result = check(config, parts=("pdf",))
+    book = result.book
+    assert book is not None, "the generated handbook does not load"
+    html = work / "book.html"
+    document = print_book(book, result.parts["pdf"], render_citations(book, config.cache))
+    html.write_text(compose(document), encoding="utf-8")
+    return html
 
 
-def rebuild(source: Path, work: Path) -> None:
-    out = work / "rebuild"
-    first = child(source, out)
-    again = child(source, out)
-    print(f"first build in a fresh process: {first['seconds']:.3f}s, WeasyPrint calls {first['calls']:.0f}")
-    print(
-        f"no-change rebuild: {again['seconds']:.3f}s, WeasyPrint calls {again['calls']:.0f}, "
-        f"weasyprint imported: {again['weasyprint']}"
-    )
+def chunks_of(calls: list[str]) -> int:
+    return sum(": chunk " in call for call in calls)
 
 
-def chunks(pages: int, work: Path) -> None:
-    source = generate(pages, work / f"source-{pages}")
-    single = child(source, work / "single")
-    chunked = child(source, work / "chunked", threshold=10, chunk_pages=60)
-    from pypdf import PdfReader
-
-    count = len(PdfReader(next((work / "single" / "pdf").glob("*.pdf"))).pages)
-    same = [p.extract_text() for p in PdfReader(next((work / "chunked" / "pdf").glob("*.pdf"))).pages] == [
-        p.extract_text() for p in PdfReader(next((work / "single" / "pdf").glob("*.pdf"))).pages
-    ]
-    print(f"{pages}-page handbook, {count} PDF pages:")
-    for name, run in (("one call", single), ("chunks of ~60 pages", chunked)):
-        print(
-            f"  {name:20} wall {run['seconds']:.1f}s, CPU (all processes) {run['cpu']:.1f}s, "
-            f"peak RSS of the largest process {run['peak_mb']:.0f} MB"
-        )
-    print(f"  same text on every page (numbers included): {same}")
+def describe(memory: Memory) -> str:
+    parts = ", ".join(f"{role} {mb:.0f}" for role, mb in sorted(memory.sum_parts.items()))
+    return f"largest process {memory.largest_mb:.0f} MB ({memory.largest}), sum {memory.sum_mb:.0f} MB ({parts})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source", type=Path, default=ROOT / "source")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pages", type=int, default=10, help="handbook pages for the chunk comparison (0: skip)")
+    parser.add_argument("--pages", type=int, default=100, help="handbook pages to generate (default 100)")
+    parser.add_argument("--repeat", type=int, default=1, help="bare call and stage runs, interleaved")
+    parser.add_argument("--tags", action="store_true", help="tag the bare call's PDF (the chunked PDF is not)")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare call")
     args = parser.parse_args()
     os.environ.pop("SOURCE_DATE_EPOCH", None)
-    book = check(Config(source=args.source)).book
-    assert book is not None, "the source does not load"
+    bare = not args.no_bare and args.pages <= BARE_LIMIT
     with tempfile.TemporaryDirectory(prefix="pdf-bench-") as tmp:
         work = Path(tmp)
-        bare_vs_stage(book, work, args.repeat)
-        rebuild(args.source, work)
-        if args.pages:
-            chunks(args.pages, work)
+        source = generate(args.pages, work / "source")
+        html = compose_html(source, work)
+        base = source.resolve().as_uri() + "/"
+        print(f"{args.pages}-page handbook ({html.stat().st_size / 1e6:.1f} MB of print HTML), 2 cores")
+
+        # (a) and (c): the bare call and the stage, interleaved so a busy machine slows both alike
+        bares, stages = [], []
+        for n in range(args.repeat):
+            if bare:
+                bares.append(bare_run(html, base, args.tags))
+            stages.append(stage_run(source, work / f"stage-{n}"))
+        calls = stages[0][0]["calls"]
+        print(
+            f"(a) full build: {len(calls)} WeasyPrint calls ({chunks_of(calls)} chunks, contents measured and rendered)"
+        )
+        rows = [(f"bare WeasyPrint call ({'tagged' if args.tags else 'untagged, like the chunked PDF'})", bares)]
+        for name, runs in [*rows, ("PDF stage (compose, chunks on 2 processes, merge)", stages)]:
+            if runs:
+                walls = [result["seconds"] for result, _memory in runs]
+                cpus = [result["cpu"] for result, _memory in runs]
+                others = [memory.machine_cpu - result["cpu"] for result, memory in runs]
+                print(
+                    f"    {name:52} wall {statistics.median(walls):7.2f}s (min {min(walls):.2f}s)"
+                    f"  CPU {statistics.median(cpus):7.2f}s  | {describe(runs[0][1])}"
+                    f" | other processes meanwhile: {max(others):.1f} CPU-s"
+                )
+        if bares:
+            ratio = statistics.median(r["seconds"] for r, _m in stages) / statistics.median(
+                r["seconds"] for r, _m in bares
+            )
+            verdict = "met" if ratio <= TARGET else "MISSED"
+            print(f"    stage / bare call: {ratio:.2f}x wall (target <= {TARGET}x: {verdict})")
+        else:
+            print(f"    (no bare call: --no-bare or more than {BARE_LIMIT} pages)")
+
+        # (b): edit one page in the middle, rebuild into the same output (its cache), then rebuild unchanged
+        out = work / "stage-0"
+        page = source / "pages" / f"{SEED_PAGE}-{max(1, args.pages // 2):04d}.md"
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace("day to day", "every day", 1), encoding="utf-8")
+        edited, _memory = stage_run(source, out)
+        unchanged, _memory = stage_run(source, out)
+        full = stages[0][0]
+        print(
+            f"(b) one-page edit ({page.name}): {edited['seconds']:.2f}s vs {full['seconds']:.2f}s for the full build"
+            f" ({edited['seconds'] / full['seconds']:.0%}); {chunks_of(edited['calls'])} of {chunks_of(calls)}"
+            f" chunks rendered again; calls: {', '.join(c.split(': ', 1)[-1] for c in edited['calls']) or 'none'}"
+        )
+        print(
+            f"    no-change rebuild: {unchanged['seconds']:.3f}s, {len(unchanged['calls'])} WeasyPrint calls,"
+            f" WeasyPrint imported: {unchanged['weasyprint']}"
+        )
 
 
 if __name__ == "__main__":

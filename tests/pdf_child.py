@@ -40,7 +40,7 @@ def move_fonts(folder: Path) -> None:
     """Use copies of the font packages' files in ``folder``: the fonts of another virtual environment."""
     import shutil
 
-    from pipeline.render import pdf_fonts
+    from pipeline.render.pdf import fonts as pdf_fonts
 
     original = pdf_fonts.font_dir
     for package in {package for _f, package, _n, _w, _s in pdf_fonts.FACES}:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,14 @@ from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.model import Book
 from pipeline.render import pdf as pdf_mod
-from pipeline.render.pdf_chunks import plan
-from pipeline.render.pdf_document import print_book
-from pipeline.render.pdf_fonts import font_files
-from pipeline.render.pdf_subset import installed
-from pipeline.render.pdf_weasy import Task, refusal, write
+from pipeline.render.pdf import stage
+from pipeline.render.pdf.chunks import plan
+from pipeline.render.pdf.compose import compose
+from pipeline.render.pdf.document import print_book
+from pipeline.render.pdf.fonts import font_files, font_roots
+from pipeline.render.pdf.numbering import Paginated
+from pipeline.render.pdf.subset import installed
+from pipeline.render.pdf.weasy import Task, refusal, render_chunk, write
 from tests.conftest import ROOT, SOURCE
 from tests.pdf_child import harfbuzz_subset_loaded
 from tests.seed import missing_units
@@ -356,7 +360,7 @@ def test_unchanged_inputs_reuse_the_cached_pdf_without_weasyprint(
     def no_weasyprint(*_args: Any) -> bytes:
         raise AssertionError("WeasyPrint ran although nothing changed")
 
-    monkeypatch.setattr(pdf_mod, "_execute", no_weasyprint)
+    monkeypatch.setattr(stage, "_run", no_weasyprint)
     written = pdf_mod.render(book, pdf_parts(config)[1], tmp_path, config)
     assert written == [tmp_path / "pdf" / path.name]
     assert written[0].read_bytes() == path.read_bytes()
@@ -486,9 +490,13 @@ def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
     config = Config(source=source, out=tmp_path / "out", jobs=2)
     book, parts = pdf_parts(config)
     chunked_out, single_out = tmp_path / "chunked", tmp_path / "single"
-    assert len(plan(print_book(book, parts, _citations(book, config)), 20)) >= 4  # front, ≥2 chapter chunks, refs
-    [chunked] = pdf_mod.render_books([(book, parts)], chunked_out, config, chunk_threshold=10, chunk_pages=20)
-    [single] = pdf_mod.render_books([(book, parts)], single_out, Config(source=source, out=tmp_path / "out2"))
+    planned = plan(print_book(book, parts, _citations(book, config)), 20)
+    assert len(planned) >= 3 and planned[-1].back  # front, ≥2 chapter chunks, the last with the references
+    trace: list[str] = []
+    [chunked] = stage.render_books(
+        [(book, parts)], chunked_out, config, chunk_threshold=10, chunk_pages=20, trace=trace
+    )
+    [single] = stage.render_books([(book, parts)], single_out, Config(source=source, out=tmp_path / "out2"))
     one, many = PdfReader(single), PdfReader(chunked)
     assert len(many.pages) == len(one.pages)
     assert [p.extract_text() for p in many.pages] == [p.extract_text() for p in one.pages]  # page numbers too
@@ -499,14 +507,173 @@ def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
         assert link_targets(many, index) == link_targets(one, index), f"links on page {index + 1}"
     assert many.metadata is not None and many.metadata.title == book.manifest.title
     assert pdf_string(many.root_object["/Lang"]) == "en"
+    # each chunk is laid out once (no measuring pass); the contents is measured, then rendered with its numbers
+    assert sorted(trace) == sorted(_calls(range(1, len(parts)), measured=True))
     # without the finished PDF, the cached chunks rebuild it byte for byte, rendering no chunk again
     cache = config.cache / "pdf"
     for finished in cache.glob("*.pdf"):
         finished.unlink()
     chunks = sorted((cache / "chunks").iterdir())
-    [again] = pdf_mod.render_books([(book, parts)], tmp_path / "again", config, chunk_threshold=10, chunk_pages=20)
+    trace.clear()
+    [again] = stage.render_books(
+        [(book, parts)], tmp_path / "again", config, chunk_threshold=10, chunk_pages=20, trace=trace
+    )
     assert again.read_bytes() == chunked.read_bytes()
     assert sorted((cache / "chunks").iterdir()) == chunks
+    assert trace == []
+
+
+def test_a_chunk_numbered_after_its_layout_is_the_chunk_laid_out_from_its_first_page(tmp_path: Path) -> None:
+    """numbering.py sets the page counter after pagination: the same bytes as `counter-reset` in the CSS."""
+    config = Config(source=SOURCE, out=tmp_path)
+    book, parts = pdf_parts(config)
+    document = print_book(book, parts, _citations(book, config))
+    html = compose(document, front=False, back=False, bookmarks=False, goto=True)
+    task = Task(html, str(SOURCE), (str(SOURCE), *(str(root) for root in font_roots())), tags=False)
+    asked: list[Paginated] = []
+
+    def first_page(paginated: Paginated) -> int:
+        asked.append(paginated)
+        return 41
+
+    chunk = render_chunk(task, first_page)
+    reset = html.replace("</style>", "@page :first { counter-reset: page 41; }\n</style>", 1)
+    assert chunk.pdf == write(replace(task, html=reset))
+    assert [p.pages for p in asked] == [chunk.layout.pages] and chunk.layout.pages > 1
+    assert asked[0].anchors == chunk.layout.page_of()  # what pagination tells is what the layout says
+    numbers = [PdfReader(io.BytesIO(chunk.pdf)).pages[i].extract_text().split()[-1] for i in (0, 1, 2)]
+    assert numbers == ["41", "42", "43"]  # the footers count on from the first page
+
+
+@pytest.mark.slow
+def test_editing_one_page_renders_only_the_chunks_whose_content_or_first_page_changed(tmp_path: Path) -> None:
+    """A chunked handbook rebuilt after one-page edits: the calls made, and the bytes of a clean build."""
+    source = generate(4, tmp_path / "src")
+    config = Config(source=source, out=tmp_path / "out", jobs=2)
+    first, calls = _chunked(config)
+    before = first.read_bytes()
+    book, parts = pdf_parts(config)
+    chunks = len(plan(print_book(book, parts, _citations(book, config)), 20)) - 1
+    assert chunks == 4  # one per chapter, the references with the last
+    assert sorted(calls) == sorted(_calls(range(1, chunks + 1), measured=True))
+    pages = [source / "pages" / f"skill-progression-map-{n:04d}.md" for n in range(1, 5)]
+    filler = "\n\n" + "\n\n".join(f"Paragraph {n}: " + "words that fill a page of text. " * 40 for n in range(12))
+
+    # a word in the last chapter: only its chunk (its length and the contents do not change)
+    _edit(pages[3], "day to day, in team 4.", "day to day, in team four.")
+    edited, calls = _chunked(config)
+    assert calls == _calls([4])
+    assert edited.read_bytes() == _clean(source, tmp_path / "clean-1") != before
+    length = len(PdfReader(edited).pages)
+
+    # the last chapter grows: its chunk and the contents (the references, in that chunk, start later)
+    _edit(pages[3], "\n## Engineering", filler + "\n\n## Engineering")
+    grown, calls = _chunked(config)
+    assert sorted(calls) == sorted(_calls([4], contents=True))
+    assert grown.read_bytes() == _clean(source, tmp_path / "clean-2")
+    assert len(PdfReader(grown).pages) > length
+
+    # the first chapter grows: every chunk after it starts later, so all are rendered again, and the contents
+    _edit(pages[0], "\n## Engineering", filler + "\n\n## Engineering")
+    moved, calls = _chunked(config)
+    assert sorted(calls) == sorted(_calls(range(1, chunks + 1), contents=True))
+    assert moved.read_bytes() == _clean(source, tmp_path / "clean-3")
+    reader, book = PdfReader(moved), pdf_parts(config)[0]
+    assert book is not None and outline_of(reader) == heading_tree(book)
+    assert_contents_right(reader)
+    # page numbers printed in the footers are the PDF's own page numbers
+    for number in (10, len(reader.pages) // 2, len(reader.pages) - 1):
+        assert reader.pages[number - 1].extract_text().split()[-1] == str(number)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_stopping_a_chunked_pdf_build_stops_its_worker_processes(tmp_path: Path, signal_name: str) -> None:
+    """Ctrl+C (SIGINT to the whole process group) or SIGKILL of the build mid-render: no worker is left."""
+    import signal
+    import time
+
+    source = generate(8, tmp_path / "src")  # above CHUNK_THRESHOLD: chunks on two worker processes
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "build", "--source", str(source), "--out", str(out), "-f", "pdf"]
+    build_process = subprocess.Popen(
+        command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while len(_pdf_workers(build_process.pid)) < 2:
+            assert build_process.poll() is None, build_process.communicate()[0]
+            assert time.monotonic() < deadline, "no PDF worker process started"
+            time.sleep(0.05)
+        workers = _pdf_workers(build_process.pid)
+        if signal_name == "SIGINT":
+            os.killpg(build_process.pid, signal.SIGINT)  # what a terminal sends on Ctrl+C
+            output, _ = build_process.communicate(timeout=120)
+            assert build_process.returncode == 130, output
+            assert output.strip().startswith("interrupted;") and output.strip().endswith("unchanged"), output
+        else:
+            build_process.kill()
+            build_process.wait(timeout=120)
+        deadline = time.monotonic() + 60
+        while any(Path(f"/proc/{pid}").exists() and _state(pid) != "Z" for pid in workers):
+            assert time.monotonic() < deadline, f"PDF workers left after {signal_name}: {workers}"
+            time.sleep(0.05)
+        assert not (out / "pdf").exists()
+    finally:
+        if build_process.poll() is None:
+            os.killpg(build_process.pid, signal.SIGKILL)
+            build_process.wait()
+
+
+def _pdf_workers(parent: int) -> list[int]:
+    """The PDF worker processes of the build ``parent`` (their command line names the pool and the parent)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(b"pipeline.render.pdf.pool" in arg for arg in argv) and str(parent).encode() in argv:
+                found.append(int(entry.name))
+    return found
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def _chunked(config: Config) -> tuple[Path, list[str]]:
+    """Build the PDF in chunks (20 estimated pages) into config.out, reusing its cache: the PDF, the calls made."""
+    book, parts = pdf_parts(config)
+    trace: list[str] = []
+    [path] = stage.render_books([(book, parts)], config.out, config, chunk_threshold=10, chunk_pages=20, trace=trace)
+    return path, trace
+
+
+def _clean(source: Path, out: Path) -> bytes:
+    """The PDF of a from-scratch chunked build in one process (jobs=1), with a cache of its own."""
+    path, _calls = _chunked(Config(source=source, out=out, jobs=1))
+    return path.read_bytes()
+
+
+def _calls(chunks: Any, measured: bool = False, contents: bool | None = None) -> list[str]:
+    target = "pdf/skill-progression-map.pdf"
+    calls = [f"{target}: chunk {n}" for n in chunks]
+    if measured:
+        calls.append(f"{target}: contents (measure)")
+    if measured or contents:
+        calls.append(f"{target}: contents")
+    return calls
+
+
+def _edit(page: Path, old: str, new: str) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def _citations(book: Book, config: Config) -> Any:

@@ -1,4 +1,4 @@
-"""Font subsetting for the PDF (pipeline/render/pdf_subset.py): deterministic, whatever the clock."""
+"""Font subsetting for the PDF (pipeline/render/pdf/subset.py): deterministic, whatever the clock."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import io
 import pytest
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
-from pipeline.render.pdf_fonts import font_files
-from pipeline.render.pdf_subset import install, installed, subset_font
+from pipeline.render.pdf.fonts import font_files
+from pipeline.render.pdf.subset import install, installed, subset_font
 
 KEEP = (0, 3, 36, 37, 68, 69, 70)  # glyph ids: .notdef, space and a few others
 

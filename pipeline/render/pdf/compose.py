@@ -10,8 +10,8 @@ from importlib.resources import files
 import jinja2
 from markupsafe import Markup
 
-from pipeline.render.pdf_document import Chapter, PrintBook, generator
-from pipeline.render.pdf_fonts import fonts_css
+from pipeline.render.pdf.document import Chapter, PrintBook, generator
+from pipeline.render.pdf.fonts import fonts_css
 
 GOTO = "hb-goto:"  # a link into another chunk: a PDF destination again once the chunks are merged
 TOC_FULL_LIMIT = 400  # above this many entries the contents lists chapters only
@@ -48,15 +48,14 @@ def compose(
     chapters: Sequence[Chapter] | None = None,
     back: bool = True,
     numbers: dict[str, int] | None = None,
-    first_page: int | None = None,
     bookmarks: bool = True,
     goto: bool = False,
 ) -> str:
     """The template filled in with the parts asked for.
 
-    ``numbers`` prints literal page numbers in the contents (chunks) instead of target-counter();
-    ``first_page`` numbers the first page; ``goto`` turns every internal link into a GOTO link (a chunk:
-    pdf_merge resolves them). Links to anchors the book does not have become plain text.
+    ``numbers`` prints literal page numbers in the contents (chunks) instead of target-counter() (a chunk's
+    own page numbers are set after its layout: numbering.py); ``goto`` turns every internal link into a
+    GOTO link (a chunk: merge.py resolves them). Links to anchors the book does not have become plain text.
     """
     parts = book.chapters if chapters is None else tuple(chapters)
     html = (
@@ -69,7 +68,6 @@ def compose(
             front=front,
             back=back,
             numbers=numbers,
-            first_page=first_page,
             bookmarks=bookmarks,
             toc=book.outline()[1:],
             toc_depth=toc_depth(book),

@@ -1,37 +1,32 @@
-"""The PDF format: outputs/pdf/<handbook-id>.pdf (and one per page with pdf_split), cached by input hash."""
+"""The PDF stage: outputs/pdf/<handbook-id>.pdf (and one per page with pdf_split), cached by input hash."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
 from pipeline.model import Book
-from pipeline.processes import as_child, signals_blocked
 from pipeline.render.cite import render_citations
-from pipeline.render.pdf_chunks import estimated_pages, plan, render_chunked
-from pipeline.render.pdf_compose import compose
-from pipeline.render.pdf_document import ChapterPart, PrintBook, print_book
-from pipeline.render.pdf_document import page_part as page_part
-from pipeline.render.pdf_fonts import font_roots, fonts_digest
-from pipeline.render.pdf_weasy import Task, write
-
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+from pipeline.render.pdf.chunks import Chunked, estimated_pages, plan
+from pipeline.render.pdf.compose import compose
+from pipeline.render.pdf.document import ChapterPart, PrintBook, print_book
+from pipeline.render.pdf.fonts import font_roots, fonts_digest
+from pipeline.render.pdf.pool import Pool
+from pipeline.render.pdf.schedule import Single, Work, run
+from pipeline.render.pdf.weasy import Task, prepare
 
 FOLDER = "pdf"
 VARIANTS = ("pdf/ua-1",)
-CHUNK_THRESHOLD = 300  # estimated PDF pages above which a handbook is rendered in chunks (~1 MB per page)
+CHUNK_THRESHOLD = 80  # estimated PDF pages above which a handbook is rendered in chunks, on both cores
 CHUNK_PAGES = 150  # estimated PDF pages per chunk
 log = logging.getLogger("pipeline.render.pdf")
 
@@ -47,10 +42,6 @@ class Job:
     key: str
 
 
-def render(book: Book, parts: Sequence[ChapterPart], out: Path, config: Config) -> list[Path]:
-    return render_books([(book, parts)], out, config)
-
-
 def render_books(
     books: Sequence[tuple[Book, Sequence[ChapterPart]]],
     out: Path,
@@ -58,13 +49,17 @@ def render_books(
     *,
     chunk_threshold: int = CHUNK_THRESHOLD,
     chunk_pages: int = CHUNK_PAGES,
+    trace: list[str] | None = None,
 ) -> list[Path]:
-    """Write every handbook's PDF (and page PDFs); WeasyPrint runs only for inputs not in the cache."""
+    """Write every handbook's PDF (and page PDFs); WeasyPrint runs only for inputs not in the cache.
+
+    ``trace`` (tests, benchmarks) receives a line per WeasyPrint call made, in the order they start.
+    """
     jobs = [job for book, parts in books for job in jobs_of(book, parts, config, chunk_threshold, chunk_pages)]
     cache = config.cache / FOLDER
     todo = [job for job in jobs if not (cache / f"{job.key}.pdf").is_file()]
     if todo:
-        _run(todo, cache, config.jobs)
+        _run(todo, cache, config.jobs, trace)
     written = []
     for job in jobs:
         target = out / job.target
@@ -127,7 +122,7 @@ def _environment_digest() -> str:
     digest = hashlib.sha256(fonts_digest().encode())
     for package in ("weasyprint", "pydyf", "pypdf", "fonttools", "tinycss2", "pyphen"):
         digest.update(f"{package}={_version(package)}".encode())
-    for module in sorted(Path(__file__).parent.glob("pdf*.py")):
+    for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.read_bytes())
     return digest.hexdigest()
 
@@ -147,71 +142,33 @@ def _assets_digest(book: Book) -> str:
     return digest.hexdigest()
 
 
-def _run(jobs: list[Job], cache: Path, processes: int) -> None:
-    """Render the jobs: in this process when there is one WeasyPrint call, else in a pool of processes."""
+def _run(jobs: list[Job], cache: Path, processes: int, trace: list[str] | None) -> None:
+    """Render the jobs: in this process when there is one WeasyPrint call, else on a pool of processes.
+
+    The pool starts before the chunks are composed, so its processes import WeasyPrint meanwhile.
+    """
     calls = sum(len(plan(job.book, job.chunk_pages)) if job.chunk_pages else 1 for job in jobs)
     workers = min(calls, processes or os.cpu_count() or 1)
     cache.mkdir(parents=True, exist_ok=True)
-    if workers <= 1:
-        for job in jobs:
-            _store(cache, job, _execute(job, _in_process, cache / "chunks"))
-        return
-    import multiprocessing
-    from concurrent.futures import ThreadPoolExecutor
-
-    # spawn: a fresh interpreter, never a fork of a process whose Pango/fontconfig state is in use
-    context = multiprocessing.get_context("spawn")
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=as_child, initargs=(os.getpid(),))
+    pool = Pool(workers, prepare) if workers > 1 else None
+    works: list[Work] = []
     try:
-        _start(pool, workers)
-        with ThreadPoolExecutor(len(jobs)) as threads:
-
-            def in_pool(function: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any]:
-                return list(pool.map(function, tasks))
-
-            # one thread per job orchestrates it (chunks have two passes); the processes do the WeasyPrint work
-            futures = [threads.submit(_execute, job, in_pool, cache / "chunks") for job in jobs]
-            try:
-                for job, future in zip(jobs, futures, strict=True):
-                    _store(cache, job, future.result())
-            except BaseException:
-                _kill(pool)  # an interrupt or a failure: the threads' pool.map calls end at once
-                raise
+        for job in jobs:
+            if job.chunk_pages:
+                works.append(Chunked(job.book, job.task, job.chunk_pages, cache / "chunks", job.target))
+            else:
+                works.append(Single(job.task, job.target))
+        for job, pdf in zip(jobs, run(works, pool, trace), strict=True):
+            _store(cache, job, pdf)
+    except BaseException:
+        if pool is not None:
+            pool.kill()  # an interrupt or a failure: stop the calls at once
+        raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _start(pool: ProcessPoolExecutor, workers: int) -> None:
-    """Start every pool process now, from this (the main) thread, with SIGINT and SIGTERM blocked.
-
-    A process dies with the thread that started it (PR_SET_PDEATHSIG): started lazily from a job's
-    thread, it would be killed when that thread ends. Blocked signals reach the parent only.
-    """
-    with signals_blocked():
-        for _ in range(workers):
-            pool.submit(os.getpid)
-
-
-def _kill(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's processes mid-task (the executor has no public way to)."""
-    processes = dict(pool._processes or {})
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes.values():
-        with contextlib.suppress(OSError):
-            process.kill()
-
-
-def _in_process(function: Callable[[Task], Any], tasks: Sequence[Task]) -> list[Any]:
-    return [function(task) for task in tasks]
-
-
-def _execute(job: Job, run: Callable[[Callable[[Task], Any], Sequence[Task]], list[Any]], cache: Path) -> bytes:
-    if job.chunk_pages:
-        return render_chunked(job.book, job.task, job.chunk_pages, run, cache)
-    result: bytes = run(write, [job.task])[0]
-    return result
+        for work in works:
+            work.close()
+    if pool is not None:
+        pool.close()
 
 
 def _store(cache: Path, job: Job, pdf: bytes) -> None:
