@@ -37,6 +37,7 @@ class Store:
 
     def has_entry(self, key: str) -> bool:
         """Whether ``key`` is kept, in memory or on disk, without reading it."""
+        self._used.add(key)
         return key in self.memory or self.has(key)
 
     def put(self, key: str, data: bytes) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,15 +136,11 @@ def build_site(book: Book, parts: Sequence[Body], config: Config, cache: SiteCac
         search.append(entry)
         linked.update(filter(None, assets.decode().split("\n")))
     files = site.files
-    pages = digest(book_key, *(page.source.key for page in book.pages))  # each page's title, headings, citations
-    contents = functools.partial(site_pages.index_context, book, names)
-    files["index.html"] = _templated("index.html", pages, contents, cache.pages)
-    search_page = functools.partial(site_pages.search_context, book, names)
-    files[names.search] = _templated("search.html", book_key, search_page, cache.pages)
+    files["index.html"] = _templated("index.html", site_pages.index_context(book, names), cache.pages)
+    files[names.search] = _templated("search.html", site_pages.search_context(book, names), cache.pages)
     if book.references:
-        entries = digest(pages, json.dumps(citations.entries, sort_keys=True))
-        references = functools.partial(site_pages.references_context, book, citations, names)
-        files[names.references] = _templated("references.html", entries, references, cache.pages)
+        context = site_pages.references_context(book, citations, names)
+        files[names.references] = _templated("references.html", context, cache.pages)
     files[f"{STATIC_PREFIX}search-index.js"] = site_search.script(search)
     files[f"{STATIC_PREFIX}book.js"] = _book_data(book)
     files[f"{STATIC_PREFIX}site.js"] = site_script(book)
@@ -163,12 +158,13 @@ def _citations(book: Book, config: Config, cache: SiteCache) -> Citations:
     return cache.citations[key]
 
 
-def _templated(name: str, made_of: str, context: Callable[[], dict[str, Any]], store: Store) -> bytes:
-    """A template rendered, or taken from ``store`` when what its context is ``made_of`` is unchanged."""
-    key = digest(name, made_of)
+def _templated(name: str, context: dict[str, Any], store: Store) -> bytes:
+    """A template rendered, or taken from ``store`` when its context is unchanged (the contents and the
+    references list every page: templating them costs ten times comparing their contexts)."""
+    key = digest(name, code_digest(), json.dumps(context, sort_keys=True, default=str))
     found = store.get(key)
     if found is None:
-        found = _html(name, context())
+        found = _html(name, context)
         store.put(key, found)
     return found
 
