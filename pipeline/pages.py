@@ -237,7 +237,7 @@ def _serve(conn: Connection, run: PageRun, listed: Listed, number: int, processe
         conn.send(("error", traceback.format_exc()))
 
 
-def runner(pages: int, jobs: int | None) -> LocalPages | PageWorkers:
+def runner(pages: int, jobs: int | None) -> PageRunner:
     """Workers when there are enough pages for forking to pay (``jobs``: at most that many, default: cores)."""
     processes = min(jobs or os.cpu_count() or 1, pages // PAGES_PER_WORKER)
     return PageWorkers(processes) if processes >= 2 else LocalPages()

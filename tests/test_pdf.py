@@ -508,7 +508,7 @@ def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
     assert many.metadata is not None and many.metadata.title == book.manifest.title
     assert pdf_string(many.root_object["/Lang"]) == "en"
     # each chunk is laid out once (no measuring pass); the contents is measured, then rendered with its numbers
-    assert sorted(trace) == sorted(_calls(range(1, len(parts)), measured=True))
+    assert sorted(trace) == sorted(_calls(range(1, len(planned)), measured=True))
     # without the finished PDF, the cached chunks rebuild it byte for byte, rendering no chunk again
     cache = config.cache / "pdf"
     for finished in cache.glob("*.pdf"):
