@@ -9,7 +9,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -71,7 +71,10 @@ class Preview:
         started = time.perf_counter()
         checked = 0.0
         try:
-            result = check(self.config, self.pages, ("html",))
+            # the first build runs before the server and watcher threads start: it may fork page workers;
+            # later ones run in this process (forking a threaded process can leave a child on a held lock)
+            config = self.config if self.state.version == 0 else replace(self.config, jobs=1)
+            result = check(config, self.pages, ("html",))
             checked = time.perf_counter() - started
             if result.ok and result.book is not None:
                 site, failure = build_site(result.book, result.parts["html"], self.config, self.rendered), None

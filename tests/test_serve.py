@@ -105,3 +105,28 @@ def test_events_announce_each_rebuild(preview: tuple[Preview, str, Path]) -> Non
     state.rebuild()
     assert next_data() == "2"
     connection.close()
+
+
+def test_only_the_first_build_forks_page_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Later rebuilds run while the server and watcher threads do: they run their pages in this process,
+    even when every page changed (a manifest edit), and still render every page anew."""
+    from bench.generate import generate
+    from pipeline.pages import PageWorkers
+
+    source = generate(60, tmp_path / "src")
+    calls: list[int] = []
+    real = PageWorkers.check
+
+    def counted(self: PageWorkers, run: object, listed: list[object]) -> object:
+        calls.append(len(listed))
+        return real(self, run, listed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PageWorkers, "check", counted)
+    preview = Preview(Config(source=source, out=tmp_path / "out", jobs=2))
+    assert preview.rebuild().site is not None
+    assert calls == [60]
+    manifest = source / "handbook.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("title:", "title: New", 1), encoding="utf-8")
+    state = preview.rebuild()
+    assert state.site is not None and calls == [60]
+    assert b"New" in (state.site.get("index.html", preview.rendered) or b"")
