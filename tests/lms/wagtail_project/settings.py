@@ -62,7 +62,10 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(STATE / "lms.sqlite3"),
-        "OPTIONS": {"timeout": 20},
+        # wagtail-lms's player sends every SetValue as its own asynchronous request: concurrent writers.
+        # SQLite's deferred transactions fail such a writer at once ("database is locked", an HTTP 500
+        # and a lost value) instead of waiting; IMMEDIATE makes it wait, as PostgreSQL in production would.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
