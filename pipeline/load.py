@@ -55,10 +55,12 @@ class Known:
     # and each page as last made from it
     files: dict[str, tuple[tuple[int, int, int], SourceFile]] = field(default_factory=dict)
     made: dict[str, RawPage] = field(default_factory=dict)
+    manifest: dict[str, tuple[YamlDoc | None, list[Diagnostic]]] = field(default_factory=dict)  # its parse, by key
 
     def retain_used(self) -> None:
         """Forget the pages the latest load did not read (old versions of edited pages)."""
         self.entries = {key: value for key, value in self.entries.items() if key in self.used}
+        self.manifest = {key: value for key, value in self.manifest.items() if key in self.used}
         self.files = {path: seen for path, seen in self.files.items() if seen[1].key in self.used}
         self.made = {key: raw for key, raw in self.made.items() if key in self.used}
         self.used = set()
@@ -246,15 +248,20 @@ def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnost
         diags += found
         if manifest is not None:
             sources.manifest = manifest
-            sources.manifest_doc, found = parse_yaml(manifest.text, manifest.display)
+            parsed = known.manifest.get(manifest.key) if known is not None else None
+            if parsed is None:
+                parsed = parse_yaml(manifest.text, manifest.display)
+            if known is not None:
+                known.manifest[manifest.key] = parsed
+                known.used.add(manifest.key)
+            sources.manifest_doc, found = parsed
             diags += found
     pages_dir = root / PAGES_DIR
     entries = sorted(_page_entries(pages_dir), key=lambda entry: entry.name)
     sources.page_files = frozenset(entry.name[:-3] for entry in entries)
     plain = Path(os.path.realpath(pages_dir)).is_relative_to(os.path.realpath(root))
     for entry in entries:
-        path = pages_dir / entry.name
-        source, found = _read_page(path, root, plain and not entry.is_symlink(), known)
+        source, found = _read_page(entry, pages_dir, root, plain and not entry.is_symlink(), known)
         if source is None:
             diags += found
             continue
@@ -286,20 +293,22 @@ def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnost
 _NO_TEXT = SourceFile.of(Path(), "", "")
 
 
-def _read_page(path: Path, root: Path, inside: bool, known: Known | None) -> tuple[SourceFile | None, list[Diagnostic]]:
+def _read_page(
+    entry: os.DirEntry[str], folder: Path, root: Path, inside: bool, known: Known | None
+) -> tuple[SourceFile | None, list[Diagnostic]]:
     """A page file's text; the one ``known`` read before when its size, time and inode are unchanged."""
     try:
-        info = path.stat()
+        info = entry.stat()
         state = (info.st_size, info.st_mtime_ns, info.st_ino)
     except OSError:
         state = None
-    if known is not None and state is not None and path.as_posix() in known.files:
-        was, seen = known.files[path.as_posix()]
+    if known is not None and state is not None and entry.path in known.files:
+        was, seen = known.files[entry.path]
         if was == state:
             return seen, []
-    source, found = read_text(path, root, inside)
+    source, found = read_text(folder / entry.name, root, inside)
     if known is not None and state is not None and source is not None and stat.S_ISREG(info.st_mode):
-        known.files[path.as_posix()] = (state, source)
+        known.files[entry.path] = (state, source)
     return source, found
 
 

@@ -83,7 +83,7 @@ class PageCache:
         """The page schema's findings on a page's frontmatter."""
         if raw.doc is None:
             return []
-        key = digest("schema", raw.source.key)
+        key = f"schema:{raw.source.key}"
         self._used.add(key)
         if key not in self.schema:
             data = raw.doc.data if raw.doc.data is not None else {}
@@ -92,7 +92,7 @@ class PageCache:
 
     def manifest(self, man: Manifest) -> list[Diagnostic]:
         """The handbook schema's findings on the manifest."""
-        key = digest("handbook", man.source.key)
+        key = f"handbook:{man.source.key}"
         self._used.add(key)
         if key not in self.schema:
             self.schema[key] = validate(man.doc.data, man.doc, "handbook", man.source.display, man.source.lines)

@@ -283,9 +283,37 @@ def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pyt
     assert len(pages.results) == 100  # the edited page's old result is gone
 
 
+def test_an_edit_to_what_the_contents_and_references_list_renders_them_again(tmp_path: Path) -> None:
+    """The contents and the references are keyed page by page: a new title, a new section or a citation
+    dropped on one page changes them, exactly as a build without caches makes them."""
+    source = many_pages(tmp_path, 30)
+    config = Config(source=source, out=tmp_path / "out", jobs=1)
+    pages, cache = PageCache(), site_html.SiteCache()
+    first = check(config, pages, ("html",))
+    assert first.book is not None
+    before = contents(site_html.build_site(first.book, first.parts["html"], config, cache), cache)
+    cache.pages.retain_used()
+    edited = source / "pages" / "page-007.md"
+    text = edited.read_text(encoding="utf-8").replace("title: Page 7", "title: Page Seven", 1)
+    text = text.replace("## Engineering", "## Engineering Practice", 1).replace(" [@gitclear2025]", "")
+    edited.write_text(text, encoding="utf-8")
+    second = check(config, pages, ("html",))
+    assert second.book is not None
+    after = contents(site_html.build_site(second.book, second.parts["html"], config, cache), cache)
+    fresh = site_html.SiteCache()
+    assert after == contents(site_html.build_site(second.book, second.parts["html"], config, fresh), fresh)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert {"index.html", "references.html", "page-006.html", "page-007.html", "page-008.html"} <= changed
+    index = (after["index.html"] or b"").decode()
+    assert "Page Seven" in index and "Engineering Practice" in index
+    references = (after["references.html"] or b"").decode()
+    gitclear = references[references.index('id="ref-gitclear2025"') :].split("</li>", 1)[0]
+    assert "page-007.html" not in gitclear and "page-008.html" in gitclear
+
+
 def contents(site: site_html.Site, cache: site_html.SiteCache) -> dict[str, bytes | None]:
     """Every generated file of the site, whether templated now or taken from the cache."""
-    return {path: site.get(path, cache) for path in [*site.files, *site.linked]}
+    return {path: site.get(path, cache) for path in site.generated()}
 
 
 def test_every_page_is_valid_html(site: Path) -> None:

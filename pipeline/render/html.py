@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ STATIC = site_pages.TEMPLATES / "static"
 SITE_SCRIPT = site_pages.TEMPLATES / "site.js"  # behind the labels in the generated _static/site.js
 STATIC_PREFIX = "_static/"
 ASSETS_DIR = "assets/"
+SEARCH_INDEX = f"{STATIC_PREFIX}search-index.js"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,22 +48,34 @@ class SiteCache:
 
     pages: Store = field(default_factory=Store)
     citations: dict[str, Citations] = field(default_factory=dict)
+    # what the contents and the references list of each page, digested, by (list, page id, page source key)
+    listed: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    keys: dict[tuple[object, ...], str] = field(default_factory=dict)  # each page's key by what it digests
+    found: dict[str, tuple[bytes, list[str]]] = field(default_factory=dict)  # each page's search entry and assets
 
 
 @dataclass(slots=True)
 class Site:
     """The site in memory: generated files by site path, files kept whole in the cache (``linked``, by key),
-    and source files copied as they are."""
+    each page's search index entry (the index, megabytes, is joined when asked for), and source files
+    copied as they are."""
 
     files: dict[str, bytes]
     assets: dict[str, Path]
     linked: dict[str, str] = field(default_factory=dict)
+    search: list[bytes] = field(default_factory=list)
+
+    def generated(self) -> list[str]:
+        """The site path of every file the site is made of, besides the copied source files."""
+        return sorted([*self.files, *self.linked, SEARCH_INDEX])
 
     def get(self, path: str, cache: SiteCache) -> bytes | None:
         if path in self.files:
             return self.files[path]
         if path in self.linked:
             return cache.pages.get(self.linked[path])
+        if path == SEARCH_INDEX:
+            return site_search.script(self.search)
         source = self.assets.get(path)
         return source.read_bytes() if source is not None and source.is_file() else None
 
@@ -85,13 +99,13 @@ def render(book: Book, parts: Sequence[Body], out: Path, config: Config) -> list
 
 def write(site: Site, root: Path, cache: SiteCache) -> list[Path]:
     written = []
-    for rel in sorted([*site.files, *site.linked]):
+    for rel in site.generated():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        if rel in site.files:
-            path.write_bytes(site.files[rel])
-        else:
+        if rel in site.linked:
             cache.pages.link(site.linked[rel], path)
+        else:
+            path.write_bytes(site.get(rel, cache) or b"")
         written.append(path)
     for rel in sorted(site.assets):
         path = root / rel
@@ -105,43 +119,30 @@ def build_site(book: Book, parts: Sequence[Body], config: Config, cache: SiteCac
     """Every file of the site from the pages' bodies; a page found in ``cache`` is neither unpacked nor templated."""
     cache = cache if cache is not None else SiteCache()
     names = site_pages.Names.of(book)
-    citations = _citations(book, config, cache)
-    reference = site_links(names.references).reference
-    book_key = digest(
-        code_digest(),
-        book.manifest.source.text,
-        json.dumps(dataclasses.asdict(names), sort_keys=True),
-        json.dumps(site_pages.book_context(book, names), sort_keys=True),
-    )
+    cited, citations = _citations(book, config, cache)
     site = Site({}, {})
-    search: list[bytes] = []
-    linked: set[str] = set()
-    rendered: dict[str, str] = {}  # each citation group's HTML, once: groups recur from page to page
-    for index, page in enumerate(book.pages):
-        used = [rendered.get(s) or rendered.setdefault(s, citations.html(s, reference)) for s in page.cite_sources]
-        around = json.dumps([site_pages.neighbour(book, index, names), index, len(book.pages)])
-        # the body, the page header and the contents all come from the page's text and its citations
-        key = digest("page.html", book_key, page.id, page.source.key, around, *used)
-        entry, assets = cache.pages.get(f"{key}.search"), cache.pages.get(f"{key}.assets")
-        if entry is None or assets is None or not cache.pages.has_entry(key):
-            body = parts[index]
-            context = site_pages.page_context(book, index, names, body.rubrics)
-            filled = fill(body.html, body.uses, citations, reference)
-            entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference).encode()
-            assets = "\n".join(body.assets).encode()
-            cache.pages.put(key, _html("page.html", {**context, "body": Markup(filled)}))
-            cache.pages.put(f"{key}.search", entry)
-            cache.pages.put(f"{key}.assets", assets)
-        site.linked[f"{page.id}.html"] = key  # kept by the cache, written (or linked) from there
-        search.append(entry)
-        linked.update(filter(None, assets.decode().split("\n")))
+    linked = _pages(book, parts, names, (cited, citations), cache, site)
+    overview = json.dumps(site_pages.book_context(book, names), sort_keys=True)
+    listed, cache.listed = cache.listed, {}
+
+    def listing(kind: str, summary: Callable[[Page], object]) -> list[str]:
+        """Each page as the contents or the references list it, digested once per page text."""
+        out = []
+        for page in book.pages:
+            key = (kind, page.id, page.source.key)
+            out.append(listed.get(key) or digest(json.dumps(summary(page), sort_keys=True, default=str)))
+            cache.listed[key] = out[-1]
+        return out
+
     files = site.files
-    files["index.html"] = _templated("index.html", site_pages.index_context(book, names), cache.pages)
-    files[names.search] = _templated("search.html", site_pages.search_context(book, names), cache.pages)
+    contents = digest(overview, *listing("index.html", site_pages.index_entry))
+    files["index.html"] = _templated("index.html", contents, lambda: site_pages.index_context(book, names), cache)
+    files[names.search] = _templated("search.html", overview, lambda: site_pages.search_context(book, names), cache)
     if book.references:
-        context = site_pages.references_context(book, citations, names)
-        files[names.references] = _templated("references.html", context, cache.pages)
-    files[f"{STATIC_PREFIX}search-index.js"] = site_search.script(search)
+        entries = json.dumps(list(citations.entries.items()))
+        cites = digest(overview, entries, *listing("references.html", site_pages.citing))
+        context = functools.partial(site_pages.references_context, book, citations, names)
+        files[names.references] = _templated("references.html", cites, context, cache)
     files[f"{STATIC_PREFIX}book.js"] = _book_data(book)
     files[f"{STATIC_PREFIX}site.js"] = site_script(book)
     files.update(static_files())
@@ -149,23 +150,83 @@ def build_site(book: Book, parts: Sequence[Body], config: Config, cache: SiteCac
     return site
 
 
-def _citations(book: Book, config: Config, cache: SiteCache) -> Citations:
-    """Citations for the book: pandoc (or its disk cache) only when the set of citation groups changed."""
+def _pages(
+    book: Book,
+    parts: Sequence[Body],
+    names: site_pages.Names,
+    cited: tuple[str, Citations],
+    cache: SiteCache,
+    site: Site,
+) -> set[str]:
+    """Each page into ``site``, templated only when not found in the cache; returns the files the pages link."""
+    citations = cited[1]
+    reference = site_links(names.references).reference
+    book_key = digest(
+        code_digest(),
+        book.manifest.source.text,
+        json.dumps(dataclasses.asdict(names), sort_keys=True),
+        json.dumps(site_pages.book_context(book, names), sort_keys=True),
+    )
+    linked: set[str] = set()
+    rendered: dict[str, str] = {}  # each citation group's HTML, once: groups recur from page to page
+    keys, cache.keys = cache.keys, {}
+    found, cache.found = cache.found, {}
+    for index, page in enumerate(book.pages):
+        prev, after = site_pages.neighbour(book, index, names)
+        # the body, the page header and the contents all come from the page's text and its citations
+        inputs = (
+            book_key,
+            cited[0],
+            page.id,
+            page.source.key,
+            index,
+            tuple(prev.values()),
+            tuple((after or {}).values()),
+        )
+        key = keys.get(inputs)
+        if key is None:
+            used = [rendered.get(s) or rendered.setdefault(s, citations.html(s, reference)) for s in page.cite_sources]
+            key = digest("page.html", json.dumps(inputs), *used)
+        cache.keys[inputs] = key
+        kept = found.get(key)
+        if kept is None or not (cache.pages.has_entry(key) and cache.pages.has_entry(f"{key}.search")):
+            stored = cache.pages.get(f"{key}.search")
+            if stored is None or not cache.pages.has_entry(key):
+                body = parts[index]
+                context = site_pages.page_context(book, index, names, body.rubrics)
+                filled = fill(body.html, body.uses, citations, reference)
+                entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference)
+                stored = "\n".join([entry, *body.assets]).encode()  # a JSON line (newlines escaped), then each asset
+                cache.pages.put(key, _html("page.html", {**context, "body": Markup(filled)}))
+                cache.pages.put(f"{key}.search", stored)
+            first, *rest = stored.split(b"\n")
+            kept = (first, [asset.decode() for asset in rest])
+        cache.found[key] = kept
+        site.linked[f"{page.id}.html"] = key  # kept by the cache, written (or linked) from there
+        site.search.append(kept[0])
+        linked.update(kept[1])
+    return linked
+
+
+def _citations(book: Book, config: Config, cache: SiteCache) -> tuple[str, Citations]:
+    """Citations for the book, with their key: pandoc (or its disk cache) only when the set of citation groups
+    changed."""
     references = json.dumps([ref.csl for ref in book.references], sort_keys=True)
     key = digest(*groups_of(book), references, book.manifest.citation_style, book.manifest.language)
     if key not in cache.citations:
         cache.citations = {key: render_citations(book, config.cache)}
-    return cache.citations[key]
+    return key, cache.citations[key]
 
 
-def _templated(name: str, context: dict[str, Any], store: Store) -> bytes:
-    """A template rendered, or taken from ``store`` when its context is unchanged (the contents and the
-    references list every page: templating them costs ten times comparing their contexts)."""
-    key = digest(name, code_digest(), json.dumps(context, sort_keys=True, default=str))
-    found = store.get(key)
+def _templated(name: str, inputs: str, context: Callable[[], dict[str, Any]], cache: SiteCache) -> bytes:
+    """A template rendered, or taken from the store when what its context is made from is unchanged: the
+    contents and the references list every page, so their inputs are digested page by page, once per page text
+    (``inputs``) rather than templated or serialised whole."""
+    key = digest(name, code_digest(), inputs)
+    found = cache.pages.get(key)
     if found is None:
-        found = _html(name, context)
-        store.put(key, found)
+        found = _html(name, context())
+        cache.pages.put(key, found)
     return found
 
 

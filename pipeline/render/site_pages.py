@@ -157,27 +157,36 @@ def page_context(book: Book, index: int, names: Names, rubrics: int) -> dict[str
     }
 
 
+def index_entry(page: Page) -> dict[str, Any]:
+    """A page as the contents list it: its header values and its sections."""
+    sections = [{"anchor": h.anchor, "text": h.text} for h in page.headings if h.level <= 2]
+    return {**page_meta(page), "sections": sections}
+
+
 def index_context(book: Book, names: Names) -> dict[str, Any]:
-    pages = [
-        {**page_meta(page), "sections": [{"anchor": h.anchor, "text": h.text} for h in page.headings if h.level <= 2]}
-        for page in book.pages
-    ]
+    pages = [index_entry(page) for page in book.pages]
     minutes = sum(p["minutes"] or 0 for p in pages)
     return {"book": book_context(book, names), "labels": labels_of(book), "pages": pages, "minutes": minutes}
 
 
+def citing(page: Page) -> tuple[str, str, list[str]]:
+    """A page as the references list it: its link, its title and the keys it cites, first citation first."""
+    return f"{page.id}.html", page.title, list(dict.fromkeys(c.key for c in page.citations))
+
+
 def references_context(book: Book, citations: Citations, names: Names, shown: int = 12) -> dict[str, Any]:
     """Bibliography entries (pandoc's order) with the pages citing each, the first ``shown`` linked."""
-    citing: dict[str, list[dict[str, str]]] = {}
+    by_key: dict[str, list[dict[str, str]]] = {}
     for page in book.pages:
-        for key in dict.fromkeys(c.key for c in page.citations):
-            citing.setdefault(key, []).append({"href": f"{page.id}.html", "title": page.title})
+        href, title, keys = citing(page)
+        for key in keys:
+            by_key.setdefault(key, []).append({"href": href, "title": title})
     entries = [
         {
             "key": key,
             "html": Markup(body),
-            "pages": citing.get(key, [])[:shown],
-            "more": max(0, len(citing.get(key, [])) - shown),
+            "pages": by_key.get(key, [])[:shown],
+            "more": max(0, len(by_key.get(key, [])) - shown),
         }
         for key, body in citations.entries.items()
     ]
