@@ -2,9 +2,10 @@
 
 A page's tokens live only while its page is run: right after the page checks, each requested format's
 ``page_part`` (pipeline/render/) takes what it needs of the page as plain data, and the tokens are
-dropped. What is left, a ``PageResult``, is small, pickles fast, travels back from a worker process
-and is what the page cache keeps (pipeline/pagecache.py). ``LocalPages`` runs pages in this process,
-``PageWorkers`` in forked processes; both give the same results in the same order.
+dropped. The page's HTML as the site links it is rendered at most once, shared by the site's part and
+the JSON export's (markup.SiteHtml). What is left, a ``PageResult``, is small, pickles fast, travels back
+from a worker process and is what the page cache keeps (pipeline/pagecache.py). ``LocalPages`` runs pages
+in this process, ``PageWorkers`` in forked processes; both give the same results in the same order.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pipeline.parse import parse
 from pipeline.pickling import by_fields
 from pipeline.processes import as_child, signals_blocked
 from pipeline.render import renderer
+from pipeline.render.markup import SiteHtml
 from pipeline.yamlsrc import YamlDoc
 
 Listed = Sequence[tuple[RawPage, str, dict[str, Any]]]
@@ -74,7 +76,9 @@ class PageRun:
             page = parse(raw, page_id, meta)
             findings, facts = check_page(page, ctx)
             fails = self.policy.fails(findings)
-            parts = {} if fails else {name: pack(renderer(name).page_part(page, self.book)) for name in self.parts}
+            site = SiteHtml(page, self.book)  # rendered once, if a part asks: the site's and the JSON's HTML
+            wanted = () if fails else self.parts
+            parts = {name: pack(renderer(name).page_part(page, self.book, site)) for name in wanted}
         return PageResult(findings, facts, dataclasses.replace(page, tokens=[]), parts)
 
 

@@ -239,13 +239,13 @@ def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pyt
     source = many_pages(tmp_path, 100)
     config = Config(source=source, out=tmp_path / "out", jobs=1)  # pages run here, where the calls are counted
     calls: list[str] = []
-    real = markup.render_page  # the function pipeline.render.html calls as render_page
+    real = markup.render  # what renders a page's HTML for the site (markup.SiteHtml)
 
-    def counted(page: Page, *rest: Any) -> str:
+    def counted(page: Page, *rest: Any) -> markup.Rendered:
         calls.append(page.id)
         return real(page, *rest)
 
-    monkeypatch.setattr(site_html, "render_page", counted)
+    monkeypatch.setattr(markup, "render", counted)
     pages = PageCache()
     cache = site_html.SiteCache()
     first = check(config, pages, ("html",))

@@ -1,7 +1,8 @@
-"""The renderer registry: format name → module with ``page_part(page, book)`` and ``render(book, parts, out, config)``.
+"""The renderer registry: format → module with ``page_part(page, book, site)`` and ``render(book, parts, out, config)``.
 
 ``page_part`` runs where a page's tokens are, right after its checks (pipeline/pages.py), and returns what
-the format needs of that page as plain data; ``render`` writes the format's files from those parts.
+the format needs of that page as plain data; ``site`` (markup.SiteHtml) is the page's HTML as the site
+links it, rendered once for every part that asks. ``render`` writes the format's files from those parts.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.model import Book, Page
+    from pipeline.render.markup import SiteHtml
 
 
 class Renderer(Protocol):
-    def page_part(self, page: Page, book: Book) -> Any: ...
+    def page_part(self, page: Page, book: Book, site: SiteHtml) -> Any: ...
 
     def render(self, book: Book, parts: Sequence[Any], out: Path, config: Config) -> list[Path]: ...
 

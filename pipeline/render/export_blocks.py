@@ -10,8 +10,8 @@ from markdown_it.token import Token
 
 from pipeline.model import Book, Citation, Page, Scale
 from pipeline.render.cite import CitationText, plain
-from pipeline.render.markup import Links, span_renderer
-from pipeline.tables import Table, tables
+from pipeline.render.markup import Links, Rendered
+from pipeline.tables import Table
 
 JSON = dict[str, Any]
 Span = tuple[int, int]  # [start, end) indices into page.tokens
@@ -42,7 +42,7 @@ class PageExport:
 
 @dataclass(slots=True)
 class _Walk:
-    """Per-page state: the renderer, rubric tables, and where citation groups have got to."""
+    """Per-page state: the HTML of token spans, rubric tables, inline texts met, where citation groups have got to."""
 
     page: Page
     path: str
@@ -54,27 +54,33 @@ class _Walk:
     group: int = 0
     section: str = ""
     out: PageExport = field(default_factory=PageExport)
+    texts: dict[int, str] = field(default_factory=dict)  # inline token index → its text
 
     def source(self, span: Span) -> JSON:
-        line = next((t.map[0] for t in self.page.tokens[span[0] : span[1]] if t.map), 0)
+        line, tokens = 0, self.page.tokens
+        for index in range(*span):  # the first token with a line: almost always the first
+            found = tokens[index].map
+            if found:
+                line = found[0]
+                break
         return {"path": self.path, "line": self.page.body_line + line}
 
+    def text(self, index: int) -> str:
+        """An inline token's text, made once: a list item's text is also part of its list's."""
+        text = self.texts.get(index)
+        if text is None:
+            text = self.texts[index] = _inline_text(self.page.tokens[index], self.citations)
+        return text
 
-def export_page(page: Page, book: Book, citations: CitationText, links: Links) -> PageExport:
-    """Sections (one per h1/h2, plus an introduction before the first) holding the page's blocks."""
+
+def export_page(page: Page, book: Book, rendered: Rendered, citations: CitationText, links: Links) -> PageExport:
+    """Sections (one per h1/h2, plus an introduction before the first) holding the page's blocks; their HTML
+    is sliced from ``rendered``, the page rendered with ``citations`` and ``links``."""
     groups: dict[int, list[Citation]] = {}
     for citation in page.citations:
         groups.setdefault(citation.group, []).append(citation)
-    rubrics = {t.index: t for t in tables(page, book) if t.scale is not None}
-    walk = _Walk(
-        page,
-        page.source.path.relative_to(book.root).as_posix(),
-        citations,
-        links,
-        span_renderer(page, book, citations, links),
-        rubrics,
-        groups,
-    )
+    path = page.source.path.relative_to(book.root).as_posix()
+    walk = _Walk(page, path, citations, links, rendered.span, rendered.rubrics, groups)
     section: JSON | None = None
     for span in _blocks(page.tokens, 0, len(page.tokens)):
         first = page.tokens[span[0]]
@@ -92,7 +98,7 @@ def export_page(page: Page, book: Book, citations: CitationText, links: Links) -
 
 
 def _section(walk: _Walk, span: Span, anchor: str, level: int) -> JSON:
-    title = _inline_text(walk.page.tokens[span[0] + 1], walk.citations)
+    title = walk.text(span[0] + 1)
     section = {"id": anchor, "title": title, "level": level, "source": walk.source(span), "blocks": []}
     walk.out.sections.append(section)
     return section
@@ -145,8 +151,8 @@ def _details(walk: _Walk, span: Span, block_id: str, kind: str) -> JSON:
 
 def _text(walk: _Walk, span: Span) -> str:
     """Plain text of a span: each paragraph, heading or cell on its own line, citations rendered."""
-    inlines = (t for t in walk.page.tokens[span[0] : span[1]] if t.type == "inline")
-    return "\n".join(text for text in (_inline_text(t, walk.citations) for t in inlines) if text)
+    tokens = walk.page.tokens
+    return "\n".join(text for text in (walk.text(i) for i in range(*span) if tokens[i].type == "inline") if text)
 
 
 def _inline_text(token: Token, citations: CitationText) -> str:
@@ -193,7 +199,7 @@ def _table(walk: _Walk, span: Span) -> JSON:
         if token.type == "tr_open":
             rows.append(([], walk.page.body_line + (token.map[0] if token.map else 0)))
         elif token.type == "inline" and rows:
-            rows[-1][0].append({"text": _inline_text(token, walk.citations), "html": walk.html(index, index + 1)})
+            rows[-1][0].append({"text": walk.text(index), "html": walk.html(index, index + 1)})
     text = "\n".join("\t".join(cell["text"] for cell in cells) for cells, _ in rows)
     table = walk.rubrics.get(span[0])
     if table is None or table.scale is None:
@@ -217,8 +223,8 @@ def _rubric(walk: _Walk, table: Table, scale: Scale, rows: list[Row]) -> JSON:
 def _cite(walk: _Walk, span: Span, block_id: str) -> None:
     """Record the block's citations; groups are numbered in reading order exactly as parse numbers them."""
     for token in walk.page.tokens[span[0] : span[1]]:
-        if token.type != "inline" or not token.children or not token.map:
-            continue
+        if token.type != "inline" or "@" not in token.content or not token.children or not token.map:
+            continue  # every citation holds an `@` (pipeline/parse.py)
         for child in token.children:
             if child.type != "citation":
                 continue

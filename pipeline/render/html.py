@@ -17,8 +17,8 @@ from pipeline.config import Config
 from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page
 from pipeline.render import site_pages, site_search
-from pipeline.render.cite import CitationMarks, Citations, Uses, fill, fill_json, groups_of, render_citations
-from pipeline.render.markup import render_page, site_links
+from pipeline.render.cite import Citations, Uses, fill, fill_json, groups_of, render_citations
+from pipeline.render.markup import SiteHtml, site_links
 from pipeline.store import Store
 
 FOLDER = "html"
@@ -80,13 +80,12 @@ class Site:
         return source.read_bytes() if source is not None and source.is_file() else None
 
 
-def page_part(page: Page, book: Book) -> Body:
+def page_part(page: Page, book: Book, site: SiteHtml) -> Body:
     """Made where the page's tokens are, before the book's citations are rendered."""
-    marks = CitationMarks()
-    used: list[str] = []
-    markup = render_page(page, book, marks, site_links(), used)
+    rendered, uses = site.get()
+    markup = rendered.body
     search = site_search.page_entry(page, markup)
-    return Body(markup, tuple(used), search, markup.count('<table class="rubric"'), tuple(marks.uses))
+    return Body(markup, rendered.assets, search, markup.count('<table class="rubric"'), uses)
 
 
 def render(book: Book, parts: Sequence[Body], out: Path, config: Config) -> list[Path]:

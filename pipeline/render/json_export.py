@@ -14,7 +14,7 @@ from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page, Scale
 from pipeline.render.cite import CitationMarks, Citations, Uses, fill, fill_json, plain, render_citations
 from pipeline.render.export_blocks import JSON, export_page
-from pipeline.render.markup import site_links
+from pipeline.render.markup import SiteHtml, site_links
 from pipeline.render.site_pages import Names
 from pipeline.store import Store
 
@@ -33,10 +33,12 @@ class PagePart:
     uses: Uses
 
 
-def page_part(page: Page, book: Book) -> PagePart:
-    """Made where the page's tokens are, before the book's citations are rendered."""
-    marks = CitationMarks()
-    part = export_page(page, book, marks, site_links())  # the site's own links, so hrefs resolve on the site
+def page_part(page: Page, book: Book, site: SiteHtml) -> PagePart:
+    """Made where the page's tokens are, before the book's citations are rendered; block HTML is sliced
+    from the site's rendering of the page, so its hrefs resolve on the site."""
+    rendered, uses = site.get()
+    marks = CitationMarks(list(uses))  # the rendering's marks, then the export's own
+    part = export_page(page, book, rendered, marks, site_links())
     return PagePart(dumps(_page(page, book, part.sections))[:-1], part.citations, tuple(marks.uses))
 
 

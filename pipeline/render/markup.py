@@ -24,7 +24,7 @@ from markdown_it.utils import OptionsDict
 from pipeline.htmlpolicy import sanitise
 from pipeline.model import Book, Page
 from pipeline.parse import markdown
-from pipeline.render.cite import CitationText
+from pipeline.render.cite import CitationMarks, CitationText, Uses
 from pipeline.render.labels import labels
 from pipeline.tables import Table, tables
 
@@ -54,70 +54,119 @@ def site_links(reference_page: str = "references.html") -> Links:
     return Links(site_page_href, f"{reference_page}#ref-")
 
 
-def render_page(page: Page, book: Book, citations: CitationText, links: Links, assets: list[str] | None = None) -> str:
-    """The page body as HTML, wrapped in one <section> per h2; ``assets`` collects the files it links."""
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A page rendered in one pass: the body, and where each token's HTML starts in it without the
+    <section> wrappers, so a block, a list item or an inline token (a table cell) is a slice."""
+
+    body: str  # one <section> per h2 (and one for any intro) around the blocks
+    bare: str  # the body without its <section> wrappers
+    starts: list[int]  # token index → offset in ``bare`` where its HTML starts; one more for the end
+    after_hidden: frozenset[int]  # tokens whose HTML starts with the newline a hidden token before them asks for
+    assets: tuple[str, ...]  # source files the body links, in order, repeats kept
+    rubrics: dict[int, Table]  # the rubric tables by the index of their table_open token
+
+    def span(self, start: int, end: int) -> str:
+        """The HTML of the balanced span ``tokens[start:end]`` as if rendered on its own, without <section>
+        wrappers: without the newline that only the hidden (tight list) paragraph before it adds."""
+        return self.bare[self.starts[start] + (start in self.after_hidden) : self.starts[end]]
+
+
+def render(page: Page, book: Book, citations: CitationText, links: Links) -> Rendered:
+    """The page body as HTML, each token rendered once, in order; <section> wrappers are pieces of their own."""
+    rubrics = {table.index: table for table in tables(page, book) if table.scale is not None}
     env: dict[str, Any] = {
         "page": page,
         "book": book,
         "citations": citations,
         "links": links,
         "section_open": False,
-        "cells": _rubric_cells(page, book),
-        "assets": assets if assets is not None else [],
+        "cells": rubrics,
+        "assets": [],
     }
-    renderer = _renderer()
-    body = renderer.render(page.tokens, markdown().options, env)
+    renderer, options = _renderer(), markdown().options
+    rules, tokens = renderer.rules, page.tokens
+    pieces: list[str] = []
+    starts: list[int] = []
+    wrappers: list[tuple[int, str]] = []  # (offset in the bare HTML, the <section> tags due there)
+    after_hidden: set[int] = set()
+    at = 0
+    for index, token in enumerate(tokens):  # RendererHTML.render, noting where each token starts
+        if token.type in _WRAPPED:
+            wrapper = _section(tokens, index, env)
+            if wrapper:
+                wrappers.append((at, wrapper))
+        if token.type == "inline":
+            piece = renderer.renderInline(token.children, options, env) if token.children else ""
+        elif token.type in rules:
+            piece = rules[token.type](tokens, index, options, env)
+        else:
+            piece = renderer.renderToken(tokens, index, options, env)
+            if token.block and token.nesting != -1 and index and tokens[index - 1].hidden and not token.hidden:
+                after_hidden.add(index)  # renderToken's newline, as in "- a\n  > b"
+        starts.append(at)
+        at += len(piece)
+        pieces.append(piece)
+    starts.append(at)
     if env["section_open"]:
-        body += "</section>\n"
-    return body
+        wrappers.append((at, "</section>\n"))
+    bare = "".join(pieces)
+    body: list[str] = []
+    last = 0
+    for offset, wrapper in wrappers:
+        body += (bare[last:offset], wrapper)
+        last = offset
+    body.append(bare[last:])
+    assets = tuple(env["assets"])
+    return Rendered("".join(body), bare, starts, frozenset(after_hidden), assets, rubrics)
 
 
-def span_renderer(page: Page, book: Book, citations: CitationText, links: Links) -> Callable[[int, int], str]:
-    """A function giving the HTML of ``page.tokens[start:end]`` exactly as render_page renders it, minus the
-    <section> wrappers: for formats that address blocks one by one (the JSON export). Spans are whole
-    blocks, list items or single inline tokens."""
-    renderer, cells = _renderer(), _rubric_cells(page, book)
-
-    def render(start: int, end: int) -> str:
-        env: dict[str, Any] = {
-            "page": page,
-            "book": book,
-            "citations": citations,
-            "links": links,
-            "section_open": True,
-            "fragment": True,
-            "table": None,
-            "row": -1,
-            "column": 0,
-            "cells": {i - start: t for i, t in cells.items() if start <= i < end},
-        }
-        return renderer.render(page.tokens[start:end], markdown().options, env)
-
-    return render
+def render_page(page: Page, book: Book, citations: CitationText, links: Links, assets: list[str] | None = None) -> str:
+    """The page body as HTML, wrapped in one <section> per h2; ``assets`` collects the files it links."""
+    rendered = render(page, book, citations, links)
+    if assets is not None:
+        assets.extend(rendered.assets)
+    return rendered.body
 
 
-def _rubric_cells(page: Page, book: Book) -> dict[int, Table]:
-    return {table.index: table for table in tables(page, book) if table.scale is not None}
+class SiteHtml:
+    """A page rendered as the site links it, with citation marks (cite.CitationMarks), on first use: one
+    rendering shared by the site's and the JSON export's page parts within a page run (pipeline/pages.py)."""
+
+    __slots__ = ("_book", "_done", "_page")
+
+    def __init__(self, page: Page, book: Book) -> None:
+        self._page, self._book = page, book
+        self._done: tuple[Rendered, Uses] | None = None
+
+    def get(self) -> tuple[Rendered, Uses]:
+        """The rendering and the citation marks' uses (a copy is for a part that adds marks of its own)."""
+        if self._done is None:
+            marks = CitationMarks()
+            self._done = render(self._page, self._book, marks, site_links()), tuple(marks.uses)
+        return self._done
+
+
+_WRAPPED = frozenset({"heading_open", "paragraph_open", "table_open"})  # the tokens a <section> can open before
+
+
+def _section(tokens: Sequence[Token], idx: int, env: MutableMapping[str, Any]) -> str:
+    """The <section> wrapper text (a close and an open) due before token ``idx``, if any."""
+    token = tokens[idx]
+    if token.type == "heading_open" and token.tag in ("h1", "h2"):
+        out = "</section>\n" if env["section_open"] else ""
+        env["section_open"] = True
+        return out + f'<section class="hb-section" data-section="{html.escape(str(token.attrGet("id") or ""))}">\n'
+    if env["section_open"]:
+        return ""
+    if token.type in ("heading_open", "table_open") or (token.type == "paragraph_open" and token.level == 0):
+        env["section_open"] = True
+        return f'<section class="hb-section" data-section="{html.escape(env["page"].id)}-intro">\n'
+    return ""
 
 
 class _Renderer(RendererHTML):
     """markdown-it's HTML renderer with the project's rules."""
-
-    def heading_open(
-        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
-    ) -> str:
-        token = tokens[idx]
-        out = ""
-        if token.tag in ("h1", "h2") and not env.get("fragment"):
-            if env["section_open"]:
-                out += "</section>\n"
-            anchor = html.escape(str(token.attrGet("id") or ""))
-            out += f'<section class="hb-section" data-section="{anchor}">\n'
-            env["section_open"] = True
-        elif not env["section_open"]:
-            out += f'<section class="hb-section" data-section="{html.escape(env["page"].id)}-intro">\n'
-            env["section_open"] = True
-        return out + self.renderToken(tokens, idx, options, env)
 
     def heading_close(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
@@ -128,26 +177,13 @@ class _Renderer(RendererHTML):
             tokens, idx, options, env
         )
 
-    def _open_intro(self, env: MutableMapping[str, Any]) -> str:
-        if env["section_open"]:
-            return ""
-        env["section_open"] = True
-        return f'<section class="hb-section" data-section="{html.escape(env["page"].id)}-intro">\n'
-
-    def paragraph_open(
-        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
-    ) -> str:
-        prefix = self._open_intro(env) if tokens[idx].level == 0 else ""
-        return prefix + self.renderToken(tokens, idx, options, env)
-
     def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]) -> str:
         table: Table | None = env["cells"].get(idx)
         env["table"], env["column"], env["row"] = table, 0, -1
-        prefix = self._open_intro(env)
         if table is None or table.scale is None:
-            return prefix + '<div class="table-wrap">\n<table>\n'
+            return '<div class="table-wrap">\n<table>\n'
         return (
-            prefix + f'<div class="table-wrap">\n<table class="rubric" data-rubric="{table.rubric_id}" '
+            f'<div class="table-wrap">\n<table class="rubric" data-rubric="{table.rubric_id}" '
             f'data-scale="{html.escape(table.scale.id)}">\n'
         )
 

@@ -1,4 +1,4 @@
-"""The PDF format's entry points, ``page_part(page, book)`` and ``render(book, parts, out, config)``; the stage
+"""The PDF format's entry points, ``page_part(page, book, site)`` and ``render(book, parts, out, config)``; the stage
 itself is stage.py.
 
 Kept small: the PDF worker processes import modules of this package, and so this file, and should not
@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.model import Book, Page
+    from pipeline.render.markup import SiteHtml
     from pipeline.render.pdf.document import ChapterPart
 
 
-def page_part(page: Page, book: Book) -> ChapterPart:
-    """The page's chapter, made where its tokens are (pipeline/pages.py)."""
+def page_part(page: Page, book: Book, site: SiteHtml) -> ChapterPart:
+    """The page's chapter, made where its tokens are (pipeline/pages.py); rendered on its own, not from
+    ``site``: the print document links pages and references inside itself."""
     from pipeline.render.pdf.document import page_part as chapter
 
     return chapter(page, book)
