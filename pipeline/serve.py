@@ -97,14 +97,16 @@ class Preview:
     def watch(self) -> None:
         """Rebuild after each batch of changes under the source folder, until ``stopping`` is set.
 
-        The watcher yields an empty batch after each quiet ``rust_timeout``: the first one says it is live."""
+        The watcher yields an empty batch after each quiet ``rust_timeout``: the first one says it is live. A
+        batch ends after ``step`` ms without a change: an editor's save (write, rename) takes far less, and
+        that wait is part of every edit-to-reload time."""
         from watchfiles import watch
 
         for changes in watch(
             self.config.source,
             stop_event=self.stopping,
             debounce=400,
-            step=30,
+            step=10,
             rust_timeout=200,
             yield_on_timeout=True,
             raise_interrupt=False,
