@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline import manifest as manifest_mod
 from pipeline import publish, stamp
 from pipeline.checks import Context, check_facts
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Policy, Severity
+from pipeline.forked import Forked
 from pipeline.formats import Plan, plan
 from pipeline.gcpause import collector_paused
 from pipeline.load import RawPage, Sources, load
@@ -24,8 +28,15 @@ from pipeline.pages import PageRun, Parts, runner
 from pipeline.processes import Interrupted
 from pipeline.references import load_references
 from pipeline.render import renderer
+from pipeline.render.cite import render_citations
 
-Progress = Callable[[str], None]
+BESIDE = ("json",)  # renderers that read nothing but their pages' parts: run in a forked process beside the rest
+
+
+class Progress(Protocol):
+    """Hears each stage as it starts; a stage run beside the others is heard once done, with its seconds."""
+
+    def __call__(self, name: str, seconds: float | None = None) -> None: ...
 
 
 @dataclass(slots=True)
@@ -132,20 +143,52 @@ def _render(
 
     Renderers run first, each from its pages' parts, then the packagers, which read the staged site
     (``config.out/html``). A site rendered only for them is removed before publishing: outputs/ keeps
-    its earlier html/.
+    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``).
     """
-    assert result.book is not None
+    book = result.book
+    assert book is not None
     staging.carry([publish.CACHE])
+    beside = _beside(stages, config.jobs)
+    if beside:  # the citations once, before forking: both processes then read them from the cache
+        render_citations(book, config.cache)
     staged: dict[str, list[Path]] = {}
-    for name in stages.renderers:
-        if progress:
-            progress(name)
-        staged[name] = renderer(name).render(result.book, result.parts[name], config.out, config)
-    staged.update(package(stages.packagers, result.book, config.out, config, progress))
+    with contextlib.ExitStack() as stack:
+        forked = {name: stack.enter_context(Forked(_timed(name, result, config))) for name in beside}
+        for name in stages.renderers:
+            if name not in forked:
+                if progress:
+                    progress(name)
+                staged[name] = renderer(name).render(book, result.parts[name], config.out, config)
+        staged.update(package(stages.packagers, book, config.out, config, progress))
+        for name, job in forked.items():
+            staged[name], seconds = job.result()
+            if progress:
+                progress(name, seconds)
     if stages.site_only:
         shutil.rmtree(config.out / SITE)
         del staged[SITE]
-    return staged
+    return {name: staged[name] for name in (*stages.renderers, *stages.packagers) if name in staged}
+
+
+def _beside(stages: Plan, jobs: int) -> tuple[str, ...]:
+    """The renderers to fork: none for ``--jobs 1``, on one core, or when nothing else would run meanwhile."""
+    if jobs == 1 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return ()
+    names = tuple(name for name in stages.renderers if name in BESIDE)
+    return names if len(stages.renderers) + len(stages.packagers) > len(names) else ()
+
+
+def _timed(name: str, result: BuildResult, config: Config) -> Callable[[], tuple[list[Path], float]]:
+    """A renderer's run, returning its files and its seconds."""
+    assert result.book is not None
+    book, parts = result.book, result.parts[name]
+
+    def run() -> tuple[list[Path], float]:
+        started = time.perf_counter()
+        written = renderer(name).render(book, parts, config.out, config)
+        return written, time.perf_counter() - started
+
+    return run
 
 
 def _validate(sources: Sources, man: Manifest, cache: PageCache) -> list[Diagnostic]:

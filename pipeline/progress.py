@@ -11,7 +11,8 @@ from rich.status import Status
 
 
 class StageReporter:
-    """Hears ``stage(name)`` as each stage starts; ends each with its time, and the files it wrote.
+    """Hears ``stage(name)`` as each stage starts (``stage(name, seconds)`` once a stage run beside the others
+    is done); ends each with its time, and the files it wrote.
 
     On a terminal the running stage shows as a spinner; elsewhere (CI logs, pipes) only the
     finished lines are printed, one per stage, so logs stay short and stable.
@@ -25,7 +26,10 @@ class StageReporter:
         self.times: dict[str, float] = {}
         self.status: Status | None = None
 
-    def __call__(self, name: str) -> None:
+    def __call__(self, name: str, seconds: float | None = None) -> None:
+        if seconds is not None:  # a stage that ran beside the others (pipeline/build.py BESIDE): done now
+            self.times[name] = seconds
+            return
         self._end_stage()
         self.current, self.since = name, time.perf_counter()
         if self.console.is_terminal:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.generate import generate
 from pipeline.build import build
 from pipeline.config import Config
 from pipeline.formats import FORMATS, plan
-from pipeline.package import PACKAGERS, SITE, members
+from pipeline.package import PACKAGERS, SITE, members, site, siteindex
 from pipeline.render import MODULES
 from pipeline.render import html as site_html
 from tests.scorm_helpers import ROOT, SOURCE, need_xsds
@@ -73,3 +74,41 @@ def test_a_build_without_packages_leaves_their_cache_alone(tmp_path: Path) -> No
     assert before
     assert build(Config(source=SOURCE, out=tmp_path, formats=("json",))).ok
     assert {p.name: p.stat().st_ino for p in cache.iterdir()} == before
+
+
+def test_after_an_edit_the_packages_read_only_the_changed_pages_and_equal_a_cold_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need_xsds()
+    source = generate(6, tmp_path / "src")
+    formats = ("html", "scorm12", "scorm2004")
+    out = tmp_path / "out"
+    assert build(Config(source=source, out=out, formats=formats)).ok
+    assert (out / ".cache" / siteindex.NAME).is_file()
+    page = source / "pages" / "skill-progression-map-0004.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("day to day", "day to day (edited)", 1), encoding="utf-8")
+    read: list[str] = []
+    packaged = site.packaged
+
+    def counting(raw: bytes, rel: str) -> bytes:
+        read.append(rel)
+        return packaged(raw, rel)
+
+    monkeypatch.setattr(site, "packaged", counting)
+    assert build(Config(source=source, out=out, formats=formats)).ok
+    pages = sorted({rel for rel in read if rel.startswith("skill-progression-map-")})
+    assert pages == ["skill-progression-map-0004.html"]  # the other pages are known by their store key
+    assert "index.html" in read  # a generated file, not a store entry: read
+    monkeypatch.undo()
+    cold = tmp_path / "cold"
+    assert build(Config(source=source, out=cold, formats=formats)).ok
+    for name in (ZIP12, ZIP12.replace("12", "2004")):
+        assert (out / "scorm" / name).read_bytes() == (cold / "scorm" / name).read_bytes()
+    # a packager run on its own (no cache folder) reads the whole site and writes the same bytes
+    from pipeline.package.controls import VERSIONS
+    from pipeline.package.scorm import build_package
+
+    result = build(Config(source=source, out=tmp_path / "again", formats=formats))
+    assert result.book is not None
+    alone = build_package(result.book, cold / "html", VERSIONS["1.2"], tmp_path / "alone", tmp_path / "fresh-cache")
+    assert alone.read_bytes() == (cold / "scorm" / ZIP12).read_bytes()

@@ -297,7 +297,7 @@ def deflatable_keys(*packages: Path) -> dict[str, str]:
         with zipfile.ZipFile(package) as zf:
             for name in zf.namelist():
                 data = zf.read(name)
-                if archive.deflatable(name, data):
+                if archive.deflatable(name, len(data)):
                     keys[members.key(hashlib.sha256(data).hexdigest())] = name
     return keys
 

@@ -47,15 +47,15 @@ class Entry:
     data: bytes
 
 
-def deflatable(name: str, raw: bytes) -> bool:
-    """Whether a member is worth deflating: not an already-compressed format, not tiny."""
-    return not name.endswith(_STORE_SUFFIXES) and len(raw) > 64
+def deflatable(name: str, size: int) -> bool:
+    """Whether a member of ``size`` bytes is worth deflating: not an already-compressed format, not tiny."""
+    return not name.endswith(_STORE_SUFFIXES) and size > 64
 
 
 def pack(raw: bytes, name: str = "") -> Entry:
     """Compress one member; keeps it stored when deflate would not make it smaller."""
     crc = zlib.crc32(raw)
-    if deflatable(name, raw):
+    if deflatable(name, len(raw)):
         packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)  # raw deflate, as zip wants it
         data = packer.compress(raw) + packer.flush()
         if len(data) < len(raw):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,26 +34,31 @@ class MemberCache:
         self.folder = cache / FOLDER
         self.unused = cache / _UNUSED
 
-    def entries(self, members: dict[str, bytes], digests: dict[str, str], workers: int = 2) -> dict[str, archive.Entry]:
-        """Every member as it goes into the zip: from the cache, else deflated now (and then cached)."""
-        keys = {name: key(digests[name]) for name, raw in members.items() if archive.deflatable(name, raw)}
+    def entries(
+        self, sizes: dict[str, int], digests: dict[str, str], load: Callable[[str], bytes], workers: int = 2
+    ) -> dict[str, archive.Entry]:
+        """Every member as it goes into the zip: from the cache, else deflated now (and then cached).
+
+        ``load(name)`` gives a member's bytes; it is called only for members not found deflated in the cache.
+        """
+        keys = {name: key(digests[name]) for name, size in sizes.items() if archive.deflatable(name, size)}
         found: dict[str, archive.Entry] = {}
         for name, name_key in keys.items():
-            entry = self._read(name_key, members[name])
+            entry = self._read(name_key, sizes[name], functools.partial(load, name))
             if entry is not None:
                 found[name] = entry
-        packed = archive.pack_all({name: raw for name, raw in members.items() if name not in found}, workers)
+        packed = archive.pack_all({name: load(name) for name in sizes if name not in found}, workers)
         fresh = {keys[name]: entry for name, entry in packed.items() if name in keys}
         if fresh:
             self.folder.mkdir(parents=True, exist_ok=True)
         for name_key, entry in fresh.items():
             self._write(name_key, entry)
-        return {name: found[name] if name in found else packed[name] for name in members}
+        return {name: found[name] if name in found else packed[name] for name in sizes}
 
-    def keep(self, members: dict[str, bytes], digests: dict[str, str]) -> None:
+    def keep(self, sizes: dict[str, int], digests: dict[str, str]) -> None:
         """Count the members' entries as used by this build without reading them (their zip is cached whole)."""
-        for name, raw in members.items():
-            if archive.deflatable(name, raw):
+        for name, size in sizes.items():
+            if archive.deflatable(name, size):
                 self._claim(key(digests[name]))
 
     def _claim(self, name_key: str) -> Path:
@@ -64,19 +70,19 @@ class MemberCache:
             unused.replace(path)
         return path
 
-    def _read(self, name_key: str, raw: bytes) -> archive.Entry | None:
+    def _read(self, name_key: str, size: int, load: Callable[[], bytes]) -> archive.Entry | None:
         try:
             stored = self._claim(name_key).read_bytes()
         except OSError:
             return None
         if len(stored) < _HEADER.size:
             return None
-        magic, method, crc, size, length = _HEADER.unpack_from(stored)
+        magic, method, crc, stored_size, length = _HEADER.unpack_from(stored)
         data = stored[_HEADER.size :]
-        if magic != _MAGIC or size != len(raw) or length != len(data):
+        if magic != _MAGIC or stored_size != size or length != len(data):
             return None  # not ours, or from other content: deflate again
         if method == archive.STORED:  # deflate did not make it smaller: only that fact is cached
-            return archive.Entry(archive.STORED, crc, size, raw)
+            return archive.Entry(archive.STORED, crc, size, load())
         return archive.Entry(method, crc, size, data)
 
     def _write(self, name_key: str, entry: archive.Entry) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pipeline.package.launch import COMPLETION_RULES, runtime_files
 from pipeline.package.layout import SCO_SHAPES, PageEntry, per_page, single
 from pipeline.package.manifest import Resource, write
 from pipeline.package.members import MemberCache
-from pipeline.package.site import read_site
+from pipeline.package.site import Site, read_site
 
 FOLDER = "scorm"
 MANIFEST = "imsmanifest.xml"
@@ -62,7 +63,7 @@ def build_package(
     if scos not in SCO_SHAPES:
         raise ValueError(f"scos must be one of {SCO_SHAPES}")
     info = package_info(book)
-    site = read_site(site_dir)
+    site = read_site(site_dir, cache)
     pages = [
         PageEntry(page.id, page.title, int(page.meta.get("estimated_minutes") or 0))
         for page in book.pages
@@ -70,10 +71,12 @@ def build_package(
     ]
     if scos == "per-page" and not pages:
         raise PipelineError("a package with one SCO per page needs at least one page in the rendered site")
-    files = dict(site.files)
-    _add(files, runtime_files())
-    layout = (per_page if scos == "per-page" else single)(info, version.key, pages, site, tuple(files), completion)
-    _add(files, layout.launch)
+    added: dict[str, bytes] = {}  # the package's own files beside the site's
+    _add(site, added, runtime_files())
+    layout = (per_page if scos == "per-page" else single)(
+        info, version.key, pages, site, (*site.sizes, *added), completion
+    )
+    _add(site, added, layout.launch)
     controls = {name: path.read_bytes() for name, path in control_documents(version).items()}
     schemas = Resource(xml_id("RES", info.id, "schemas"), tuple(sorted(controls)), sco=False)
     # Every SCO depends on the control documents' asset: a resource that no item or dependency
@@ -81,31 +84,44 @@ def build_package(
     resources = tuple(
         replace(r, dependencies=(*r.dependencies, schemas.identifier)) if r.sco else r for r in layout.resources
     )
-    _add(files, controls)
-    _add(files, {MANIFEST: write(info, version, layout.items, (*resources, schemas)).encode()})
-    digests = {name: site.digests.get(name) or hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    return _cached_zip(files, digests, info.date, dest / file_name(info.id, version), cache)
+    _add(site, added, controls)
+    _add(site, added, {MANIFEST: write(info, version, layout.items, (*resources, schemas)).encode()})
+    members = Members(
+        {**site.sizes, **{name: len(data) for name, data in added.items()}},
+        {**site.digests, **{name: hashlib.sha256(data).hexdigest() for name, data in added.items()}},
+        lambda name: added[name] if name in added else site.data(name),
+    )
+    return _cached_zip(members, info.date, dest / file_name(info.id, version), cache)
 
 
-def _add(files: dict[str, bytes], extra: dict[str, bytes]) -> None:
-    clash = sorted(set(files) & set(extra))
+@dataclass(frozen=True, slots=True)
+class Members:
+    """A package's files by zip path: sizes and digests, and ``load`` for the bytes of one."""
+
+    sizes: dict[str, int]
+    digests: dict[str, str]
+    load: Callable[[str], bytes]
+
+
+def _add(site: Site, files: dict[str, bytes], extra: dict[str, bytes]) -> None:
+    clash = sorted((set(site.sizes) | set(files)) & set(extra))
     if clash:
         raise PipelineError(f"the rendered site already has {', '.join(clash)}, which the SCORM package needs")
     files.update(extra)
 
 
-def _cached_zip(files: dict[str, bytes], digests: dict[str, str], date: str, target: Path, cache: Path) -> Path:
+def _cached_zip(members: Members, date: str, target: Path, cache: Path) -> Path:
     key = hashlib.sha256(f"{_FORMAT}\n{date}\n".encode())
-    for name in sorted(files):
-        key.update(f"{name}\0{digests[name]}\n".encode())
+    for name in sorted(members.sizes):
+        key.update(f"{name}\0{members.digests[name]}\n".encode())
     stem = target.stem
     zips = cache / FOLDER
     cached = zips / f"{stem}-{key.hexdigest()[:32]}.zip"
-    members = MemberCache(cache)
+    deflated = MemberCache(cache)
     if cached.is_file():
-        members.keep(files, digests)
+        deflated.keep(members.sizes, members.digests)
     else:
-        entries = members.entries(files, digests)
+        entries = deflated.entries(members.sizes, members.digests, members.load)
         zips.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(".partial")
         archive.write_zip(partial, entries.items(), date)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import errno
 import json
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +46,11 @@ def page_part(page: Page, book: Book, site: SiteHtml) -> PagePart:
 
 
 def render(book: Book, parts: Sequence[PagePart], out: Path, config: Config) -> list[Path]:
-    """Write ``json/<handbook id>.json``; pages whose inputs did not change come from the cache, filled in."""
+    """Write ``json/<handbook id>.json``; pages whose inputs did not change are copied from the cache, filled in."""
     target = out / FOLDER / f"{book.manifest.id}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     store = Store(config.cache / FOLDER)
-    with target.open("wb") as handle:
-        handle.writelines(serialise(book, parts, render_citations(book, config.cache), store))
+    _write(serialise(book, parts, render_citations(book, config.cache), store), target)
     store.retain_used()
     return [target]
 
@@ -59,30 +61,38 @@ def dumps(document: JSON) -> str:
     Compact because Python's C encoder only runs without indentation: indenting doubled the export's
     cost. ``jq .`` or ``python -m json.tool`` pretty-print it for reading.
     """
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable) + "\n"
+    return _compact(document) + "\n"
 
 
-_PAGES = "\ue000pages\ue000"  # stands for the pages list while the skeleton is serialised
+def _compact(value: JSON) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+# stand for the pages and the citations while the skeleton is serialised
+_PAGES, _CITED = "\ue000pages\ue000", "\ue000citations\ue000"
 
 
 def export(book: Book, parts: Sequence[PagePart], citations: Citations) -> JSON:
     """The export document; links inside ``html`` are those of the HTML site (relative to its root)."""
-    document: JSON = json.loads(b"".join(serialise(book, parts, citations, Store())))
+    pieces = serialise(book, parts, citations, Store())
+    document: JSON = json.loads(b"".join(p.read_bytes() if isinstance(p, Path) else p for p in pieces))
     return document
 
 
-def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, store: Store) -> Iterator[bytes]:
+def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, store: Store) -> Iterator[bytes | Path]:
     """The export document in UTF-8 pieces, each page serialised on its own, with its citations filled in.
 
     The whole document is never held as objects or as one string: on 1,000 pages that saves
-    most of a gigabyte. Splicing is exact: the skeleton is serialised with a private-use marker
-    string in place of the pages, which no serialised value can contain unescaped. ``store`` keeps
-    each page filled in, by everything it is made from, so an unchanged page is not unpacked again.
+    most of a gigabyte. Splicing is exact: the skeleton is serialised with private-use marker
+    strings in place of the pages and the citations, which no serialised value can contain unescaped,
+    and a list's canonical serialisation is its items' joined by commas. ``store`` keeps each page
+    filled in, and its citation records serialised, by everything they are made from, so an unchanged
+    page is not unpacked again; a page kept on disk comes as the ``Path`` of its entry, to be copied.
     """
     reference = site_links(Names.of(book).references).reference
     base = digest(code_digest(), book.manifest.source.text, str(book.root), reference)
     keys: list[str] = []
-    cited: list[JSON] = []
+    cited: list[bytes] = []
     for index, page in enumerate(book.pages):  # first every page's citations: they come before the pages
         used = [(citations.html(source, reference), citations.text(source)) for source in page.cite_sources]
         key = digest(base, page.id, page.source.key, json.dumps(used))
@@ -90,19 +100,66 @@ def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, store
         if entries is None or not store.has_entry(key):
             part = parts[index]
             store.put(key, fill_json(part.text, part.uses, citations, reference=reference).encode())
-            entries = json.dumps([_filled(entry, part.uses, citations, reference) for entry in part.cited]).encode()
+            filled = [_compact(_filled(entry, part.uses, citations, reference)) for entry in part.cited]
+            entries = ",".join(filled).encode()
             store.put(f"{key}.cited", entries)
         keys.append(key)
-        cited += json.loads(entries)
-    document = _document(book, citations, [], cited)
-    document["pages"] = _PAGES
-    before, after = dumps(document).split(json.dumps(_PAGES, ensure_ascii=False), 1)
-    yield (before + "[").encode()
+        if entries:
+            cited.append(entries)
+    document = _document(book, citations, [], [])
+    document["pages"], document["citations"] = _PAGES, _CITED
+    head, rest = dumps(document).split(json.dumps(_CITED, ensure_ascii=False), 1)
+    middle, tail = rest.split(json.dumps(_PAGES, ensure_ascii=False), 1)
+    yield (head + "[").encode()
+    yield b",".join(cited)
+    yield ("]" + middle + "[").encode()
     for number, key in enumerate(keys):  # then the pages, one at a time
-        text = store.get(key)
-        assert text is not None
-        yield (b"," if number else b"") + text
-    yield ("]" + after).encode()
+        if number:
+            yield b","
+        if store.folder is not None and key not in store.memory:
+            yield store.folder / key
+        else:
+            text = store.get(key)
+            assert text is not None
+            yield text
+    yield ("]" + tail).encode()
+
+
+def _write(pieces: Iterator[bytes | Path], target: Path) -> None:
+    """Write the pieces to ``target`` in order: bytes as they are, a ``Path`` as that file's bytes."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        for piece in pieces:
+            if isinstance(piece, Path):
+                _append(piece, fd)
+            else:
+                _write_all(fd, piece)
+    finally:
+        os.close(fd)
+
+
+def _append(source: Path, fd: int) -> None:
+    """Copy the file at ``source`` to ``fd``, in the kernel (no bytes through Python) where it can."""
+    with source.open("rb", buffering=0) as handle:
+        left = os.fstat(handle.fileno()).st_size
+        if sys.platform == "linux":
+            try:
+                while left > 0 and (done := os.copy_file_range(handle.fileno(), fd, left)):
+                    left -= done
+            except OSError as exc:
+                if exc.errno not in _NO_KERNEL_COPY:
+                    raise
+        while chunk := handle.read(1 << 20):  # the rest, where the kernel could not copy it
+            _write_all(fd, chunk)
+
+
+_NO_KERNEL_COPY = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _filled(entry: JSON, uses: Uses, citations: Citations, reference: str) -> JSON:
