@@ -96,7 +96,7 @@ def check(config: Config, cache: PageCache | None = None, parts: tuple[str, ...]
     return BuildResult(policy.apply(diags), book, parts=packed)
 
 
-def build(config: Config, progress: Progress | None = None) -> BuildResult:
+def build(config: Config, progress: Progress | None = None, inputs: str | None = None) -> BuildResult:
     """Check, then render every requested format; outputs/ changes only if all of them succeed, in one step.
 
     The formats are rendered into a staging folder next to ``config.out`` and published whole
@@ -110,7 +110,9 @@ def build(config: Config, progress: Progress | None = None) -> BuildResult:
     publish.check_target(config.source, config.out)
     staging: publish.Staging | None = None
     stages = plan(config.formats)
-    read = stamp.inputs(config)  # before anything is read: an edit made during the build is seen next time
+    # what the build reads, digested before anything is read (an edit made during the build is seen next
+    # time); ``inputs`` when the caller made it (the CLI, to see whether anything changed at all)
+    read = inputs if inputs is not None else stamp.inputs(config)
     try:
         if progress:
             progress("check")

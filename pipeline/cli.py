@@ -187,7 +187,8 @@ def build(
     config = Config(
         source=source, out=out, formats=formats, strict=strict, pdf_split=pdf_split, pdf_variant=pdf_variant
     )
-    known = stamp.unchanged(config)
+    read = stamp.inputs(config)  # before anything is read: an edit made during the build is seen next time
+    known = stamp.unchanged(config, read)
     if known is not None:  # nothing it reads or wrote changed since the last build
         _emit(known, output_format)
         click.echo(f"Nothing changed since the last build: {out}/ is up to date.", err=True)
@@ -198,7 +199,7 @@ def build(
 
     try:
         with sigterm_interrupts(), StageReporter() as stages:
-            result = run(config, progress=stages)
+            result = run(config, progress=stages, inputs=read)
     except PipelineError as exc:
         _fail(exc)
     except (KeyboardInterrupt, Interrupted) as exc:

@@ -45,11 +45,12 @@ def inputs(config: Config) -> str | None:
     return hasher.hexdigest()
 
 
-def unchanged(config: Config) -> list[Diagnostic] | None:
-    """The diagnostics of the last build when nothing it read or wrote has changed since, else None."""
+def unchanged(config: Config, digest: str | None) -> list[Diagnostic] | None:
+    """The diagnostics of the last build when nothing it read (``digest``, made by ``inputs``) or wrote has
+    changed since, else None."""
     try:
         stamp = json.loads((config.out / CACHE / NAME).read_text(encoding="utf-8"))
-        if stamp["inputs"] != inputs(config):
+        if digest is None or stamp["inputs"] != digest:
             return None
         for rel, recorded in stamp["outputs"].items():
             if _state(config.out / rel) != recorded:
