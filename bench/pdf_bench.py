@@ -5,10 +5,11 @@
     `handbook build --format pdf` (jobs=2) in a fresh process, from its start to the PDF in place;
 (b) a rebuild after editing one page vs the full build, and how many chunks were rendered again, then a
     no-change rebuild;
-(c) time, the peak RSS of the largest process and the peak of the SUM of RSS over the build's process tree
-    (sampled from /proc every 0.1 s), for the bare call and the stage.
+(c) time, the peak RSS of the build process, of the largest process and of the SUM of RSS over the build's
+    process tree (sampled from /proc every 0.1 s), for the bare call and the stage;
+(d) with --merge, the merge alone in a fresh process: the build's chunk PDFs merged once and four times over.
 
-Run: .venv/bin/python -m bench.pdf_bench [--pages 100] [--repeat 1] [--tags]
+Run: .venv/bin/python -m bench.pdf_bench [--pages 100] [--repeat 1] [--tags] [--no-bare] [--no-edit] [--merge]
      .venv/bin/python -m bench.pdf_bench --pages 1000   # ~20 minutes; no bare call (it would need ~13 GB)
 """
 
@@ -77,6 +78,28 @@ print(json.dumps({{"seconds": time.perf_counter() - wall, "cpu": time.process_ti
 """
 
 
+# The merge alone, in a fresh interpreter: the chunk PDFs a build left in its cache, cycled to ``count`` chunks,
+# one at a time; prints the pages merged, the seconds and the process's peak RSS (MB) as JSON.
+MERGE = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from pypdf import PdfReader
+from pipeline.render.pdf.merge import Arrival, Merger
+
+chunks = [Path(path).read_bytes() for path in {paths!r}]
+wall = time.perf_counter()
+merger = Merger(Path({out!r}))
+for n in range({count}):
+    merger.add(n + 1, chunks[n % len(chunks)], {{}}, ())
+path = merger.finish(Arrival(chunks[0], {{}}, ()), {count} + 1, {{}}, "0" * 32)
+seconds = time.perf_counter() - wall
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before reading the result back
+pages = len(PdfReader(path).pages)
+print(json.dumps({{"pages": pages, "seconds": seconds, "peak_mb": peak, "mb": path.stat().st_size / 1e6}}))
+"""
+
+
 @dataclass
 class Memory:
     """RSS of a process tree, sampled: the largest process's peak (VmHWM) and the peak of the sum (VmRSS)."""
@@ -85,6 +108,8 @@ class Memory:
     largest: str = ""
     sum_mb: float = 0.0
     sum_parts: dict[str, float] = field(default_factory=dict)
+    build_mb: float = 0.0  # the build process's own peak (VmHWM): the merge runs there
+    build_start_mb: float = 0.0  # its RSS when the PDF stage starts (the book loaded, the HTML not composed)
     machine_cpu: float = 0.0  # CPU seconds the whole machine spent while the run was timed
 
 
@@ -130,9 +155,12 @@ def sample(root: int, memory: Memory, stop: threading.Event) -> None:
             for now, _peak, role in rss.values():
                 parts[role] = parts.get(role, 0.0) + now
             memory.sum_parts = parts
-        for _now, peak, role in rss.values():
+        for now, peak, role in rss.values():
             if peak > memory.largest_mb:
                 memory.largest_mb, memory.largest = peak, role
+            if role == "build process":
+                memory.build_mb = max(memory.build_mb, peak)
+                memory.build_start_mb = memory.build_start_mb or now
         stop.wait(0.1)
 
 
@@ -210,7 +238,24 @@ def chunks_of(calls: list[str]) -> int:
 
 def describe(memory: Memory) -> str:
     parts = ", ".join(f"{role} {mb:.0f}" for role, mb in sorted(memory.sum_parts.items()))
-    return f"largest process {memory.largest_mb:.0f} MB ({memory.largest}), sum {memory.sum_mb:.0f} MB ({parts})"
+    return (
+        f"build process {memory.build_mb:.0f} MB ({memory.build_start_mb:.0f} MB as the stage starts),"
+        f" largest process {memory.largest_mb:.0f} MB ({memory.largest}),"
+        f" sum {memory.sum_mb:.0f} MB ({parts})"
+    )
+
+
+def merge_alone(out: Path, work: Path) -> None:
+    """The merge on its own: the build's chunks once, then four times over (the memory should not follow)."""
+    paths = sorted(str(path) for path in (out / ".cache" / "pdf" / "chunks").glob("*.pdf"))
+    for count in (len(paths), 4 * len(paths)):
+        code = MERGE.format(root=str(ROOT), paths=paths, out=str(work / "merged.pdf"), count=count)
+        done = subprocess.run([PYTHON, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+        result = json.loads(done.stdout.splitlines()[-1])
+        print(
+            f"    merge alone, {count} chunks: {result['pages']} PDF pages ({result['mb']:.0f} MB) in"
+            f" {result['seconds']:.1f}s, peak RSS {result['peak_mb']:.0f} MB"
+        )
 
 
 def main() -> None:
@@ -219,6 +264,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="bare call and stage runs, interleaved")
     parser.add_argument("--tags", action="store_true", help="tag the bare call's PDF (the chunked PDF is not)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare call")
+    parser.add_argument("--no-edit", action="store_true", help="skip the one-page edit and the no-change rebuild")
+    parser.add_argument("--merge", action="store_true", help="also the merge alone: the chunks 1x and 4x over")
     args = parser.parse_args()
     os.environ.pop("SOURCE_DATE_EPOCH", None)
     bare = not args.no_bare and args.pages <= BARE_LIMIT
@@ -262,6 +309,10 @@ def main() -> None:
         else:
             print(f"    (no bare call: --no-bare or more than {BARE_LIMIT} pages)")
 
+        if args.merge:
+            merge_alone(work / "stage-0", work)
+        if args.no_edit:
+            return
         # (b): edit one page in the middle, rebuild into the same output (its cache), then rebuild unchanged
         out = work / "stage-0"
         page = source / "pages" / f"{SEED_PAGE}-{max(1, args.pages // 2):04d}.md"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, PdfObject, StreamObject
+from pypdf.generic import ArrayObject, Destination, DictionaryObject, PdfObject, StreamObject
 
 from bench.generate import generate
 from pipeline.build import build, check
@@ -29,11 +29,12 @@ from pipeline.render import pdf as pdf_mod
 from pipeline.render.pdf import stage
 from pipeline.render.pdf.chunks import plan
 from pipeline.render.pdf.compose import compose
-from pipeline.render.pdf.document import print_book
-from pipeline.render.pdf.fonts import font_files, font_roots
+from pipeline.render.pdf.document import Section, print_book
+from pipeline.render.pdf.fonts import font_files, font_roots, fonts_css
+from pipeline.render.pdf.merge import Arrival, Merger
 from pipeline.render.pdf.numbering import Paginated
 from pipeline.render.pdf.subset import installed
-from pipeline.render.pdf.weasy import Task, refusal, render_chunk, write
+from pipeline.render.pdf.weasy import Chunk, Task, refusal, render_chunk, write
 from tests.conftest import ROOT, SOURCE
 from tests.pdf_child import harfbuzz_subset_loaded
 from tests.seed import missing_units
@@ -543,6 +544,121 @@ def test_a_chunk_numbered_after_its_layout_is_the_chunk_laid_out_from_its_first_
     assert asked[0].anchors == chunk.layout.page_of()  # what pagination tells is what the layout says
     numbers = [PdfReader(io.BytesIO(chunk.pdf)).pages[i].extract_text().split()[-1] for i in (0, 1, 2)]
     assert numbers == ["41", "42", "43"]  # the footers count on from the first page
+
+
+def _tiny_chunk(title: str, lang: str, body: str) -> Chunk:
+    """A small document rendered as a chunk (untagged, no /ID), with the packaged fonts."""
+    html = (
+        f'<html lang="{lang}"><head><title>{title}</title><style>{fonts_css()}'
+        " body { font-family: 'HB Serif'; } .page { break-before: page; }</style></head>"
+        f"<body>{body}</body></html>"
+    )
+    task = Task(html, str(SOURCE), (str(SOURCE), *(str(root) for root in font_roots())), tags=False)
+    return render_chunk(task, lambda _paginated: 1)
+
+
+def test_the_merge_writes_chunks_as_they_come_with_links_bookmarks_and_names_across_them(tmp_path: Path) -> None:
+    """merge.py on three small chunks that link to each other (and to an id nowhere), given out of order."""
+    front = _tiny_chunk(
+        "Front title",
+        "en",
+        '<h1 id="contents">Contents</h1><a href="hb-goto:two-b">to Two B</a><p class="page">front page two</p>',
+    )
+    one = _tiny_chunk(
+        "Chunk title",
+        "fr",
+        '<h1 id="one">One</h1><p><a href="hb-goto:contents">home</a> <a href="hb-goto:two-b">forward</a>'
+        ' <a href="hb-goto:nowhere">gone</a> <a href="https://example.org/">out</a></p>'
+        '<h2 id="one-a" class="page" style="margin-top: 300px">One A</h2>',
+    )
+    two = _tiny_chunk(
+        "Chunk title",
+        "fr",
+        '<h1 id="two">Two</h1><p class="page">Two B page</p>'
+        '<h2 id="two-b" style="margin-top: 200px">Two B</h2><a href="hb-goto:one-a">back</a>',
+    )
+    chunks = [front, one, two]
+    assert [chunk.layout.pages for chunk in chunks] == [2, 2, 2]
+    dests = {  # every id's page in the merged PDF: the front matter first
+        name: (2 * part + page, left, top)
+        for part, chunk in enumerate(chunks)
+        for name, (page, left, top) in chunk.layout.anchors.items()
+    }
+    outlines = [
+        (Section(1, "Contents", "contents"),),
+        (Section(1, "One", "one", (Section(2, "One A", "one-a"),)),),
+        (Section(1, "Two", "two", (Section(2, "Two B", "two-b"), Section(2, "Not laid out", "missing"))),),
+    ]
+    arrival = Arrival(front.pdf, front.layout.anchors, outlines[0])
+
+    def merged(order: list[int], path: Path) -> bytes:
+        merger = Merger(path)
+        for part in order:
+            merger.add(part, chunks[part].pdf, chunks[part].layout.anchors, outlines[part])
+            if part == 1:  # chunk 1 is written as it arrives, before the merge is finished
+                for _ in range(100):
+                    if path.is_file() and path.stat().st_size > 1000:
+                        break
+                    threading.Event().wait(0.05)
+                assert path.stat().st_size > 1000
+        assert merger.finish(arrival, 3, dests, "0123456789abcdef") == path
+        return path.read_bytes()
+
+    pdf = merged([1, 2], tmp_path / "in-order.pdf")
+    assert merged([2, 1], tmp_path / "reversed.pdf") == pdf  # the bytes do not depend on the order of arrival
+    reader = PdfReader(io.BytesIO(pdf))
+
+    def at(name: str) -> tuple[int, float, float]:
+        page, left, top = dests[name]
+        return page, round(left, 3), round(top, 3)
+
+    def where(dest: Any) -> tuple[int | None, float, float]:
+        if isinstance(dest, str):
+            dest = reader.named_destinations[dest]
+        if isinstance(dest, Destination):
+            return (
+                reader.get_destination_page_number(dest),
+                round(float(dest.left or 0), 3),
+                round(float(dest.top or 0), 3),
+            )
+        return reader.get_page_number(dest[0].get_object()), round(float(dest[2]), 3), round(float(dest[3]), 3)
+
+    texts = [page.extract_text() for page in reader.pages]
+    assert [text.split()[0] for text in texts] == ["Contents", "front", "One", "One", "Two", "Two"]
+    links = [
+        (index, where(annot["/Dest"]) if "/Dest" in annot else str(annot["/A"]["/URI"]))
+        for index, page in enumerate(reader.pages)
+        for annot in (ref.get_object() for ref in page.get("/Annots") or [])
+    ]
+    expected = [(0, at("two-b")), (2, at("contents")), (2, at("two-b")), (2, "https://example.org/"), (5, at("one-a"))]
+    assert links == expected  # the link to an id nowhere is dropped; the external one kept
+    assert outline_flat(reader) == [("Contents", 0, 1), ("One", 0, 3), ("One A", 1, 4), ("Two", 0, 5), ("Two B", 1, 6)]
+
+    def positions(items: list[Any]) -> list[Any]:
+        return [positions(item) if isinstance(item, list) else where(item) for item in items]
+
+    assert positions(reader.outline) == [at("contents"), at("one"), [at("one-a")], at("two"), [at("two-b")]]
+    assert {name: where(name) for name in reader.named_destinations} == {name: at(name) for name in dests}
+    assert reader.metadata is not None and reader.metadata.title == "Front title"  # the front matter's /Info
+    assert pdf_string(reader.root_object["/Lang"]) == "en"
+    pinned = reader.trailer["/ID"]
+    assert isinstance(pinned, ArrayObject) and [str(half) for half in pinned] == ["0123456789abcdef"] * 2
+    # poppler reads it without a complaint: the pages in order, the named destinations
+    if shutil.which("pdfinfo") and shutil.which("pdftotext"):
+        info = subprocess.run(["pdfinfo", tmp_path / "in-order.pdf"], capture_output=True, text=True)
+        assert info.returncode == 0 and info.stderr == "" and re.search(r"^Pages: +6$", info.stdout, re.M)
+        named = subprocess.run(["pdfinfo", "-dests", tmp_path / "in-order.pdf"], capture_output=True, text=True)
+        assert named.returncode == 0 and named.stderr == ""
+        assert sorted(re.findall(r'"(.+)"', named.stdout)) == sorted(dests)
+        text = subprocess.run(["pdftotext", tmp_path / "in-order.pdf", "-"], capture_output=True, text=True)
+        assert text.returncode == 0 and text.stderr == ""
+        assert [page.split()[0] for page in text.stdout.split("\f")[:-1]] == [t.split()[0] for t in texts]
+    # a merge stopped before its end deletes its file
+    stopped = Merger(tmp_path / "stopped.pdf")
+    stopped.add(1, one.pdf, one.layout.anchors, outlines[1])
+    stopped.close()
+    stopped._thread.join()
+    assert not (tmp_path / "stopped.pdf").exists()
 
 
 @pytest.mark.slow

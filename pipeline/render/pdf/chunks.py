@@ -90,7 +90,7 @@ class Chunked:
     is not rendered again, and one whose content did not change is not waited for.
     """
 
-    def __init__(self, book: PrintBook, task: Task, chunk_pages: int, cache: Path, label: str) -> None:
+    def __init__(self, book: PrintBook, task: Task, chunk_pages: int, cache: Path, label: str, out: Path) -> None:
         self.book = book
         self.parts = plan(book, chunk_pages)
         self.cache = cache
@@ -112,8 +112,9 @@ class Chunked:
         self.measuring = False
         self.looked_up: set[int] = set()
         self.attempts = 0
-        self.merger = Merger()
-        self.merged: bytes | None = None
+        self.out = out  # where the merged PDF is written (as many files as attempts: a stopped merge deletes its own)
+        self.merger = Merger(self._merged_path())
+        self.merged: Path | None = None
 
     # ---- schedule.Work --------------------------------------------------------------------------------
 
@@ -185,7 +186,7 @@ class Chunked:
         if first == self._first(unit.part):  # else the chunks were numbered again meanwhile: render it again
             self._rendered(unit.part, result.pdf)
 
-    def result(self) -> bytes | None:
+    def result(self) -> Path | None:
         if self.merged is not None or self.contents is None or len(self.rendered) < len(self.parts) - 1:
             return self.merged
         numbers, front = self.contents
@@ -284,7 +285,10 @@ class Chunked:
         self.front_pages = layout.pages
         self.rendered.clear()
         self.merger.close()
-        self.merger = Merger()
+        self.merger = Merger(self._merged_path())
+
+    def _merged_path(self) -> Path:
+        return self.out.with_name(f"{self.out.name}.{self.attempts}")
 
     # ---- the cache --------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.diagnostics import PipelineError
@@ -42,8 +43,8 @@ class Work(Protocol):
 
     def done(self, unit: Unit, result: Any) -> None: ...
 
-    def result(self) -> bytes | None:
-        """The finished PDF, once every call is done."""
+    def result(self) -> bytes | Path | None:
+        """The finished PDF (its bytes, or the file it was written to), once every call is done."""
         ...
 
     def close(self) -> None:
@@ -79,7 +80,7 @@ class Single:
         pass
 
 
-def run(works: list[Work], pool: Pool | None, trace: list[str] | None = None) -> list[bytes]:
+def run(works: list[Work], pool: Pool | None, trace: list[str] | None = None) -> list[bytes | Path]:
     """Every work's finished PDF: calls on ``pool`` (in the order the works give them), or here."""
     if pool is None:
         _here(works, trace)

@@ -37,7 +37,7 @@ class Job:
 
     target: str  # path under the output folder
     book: PrintBook
-    task: Task  # the whole document; a chunked job composes its chunks from ``book``
+    task: Task  # the whole document; a chunked job's has no HTML (it composes its chunks from ``book``)
     chunk_pages: int | None  # None: one WeasyPrint call
     key: str
 
@@ -102,6 +102,8 @@ def _job(target: str, document: PrintBook, book: Book, variant: str | None, chun
     for part in (_portable(html, roots), str(variant), str(chunk_pages), _environment_digest(), _assets_digest(book)):
         digest.update(part.encode() + b"\0")
     key = digest.hexdigest()
+    if chunk_pages is not None:  # the whole document is only hashed: each chunk composes its own part of it
+        html = ""
     task = Task(html, str(book.root), roots, identifier=key[:32], variant=variant, salt=_environment_digest())
     return Job(target, document, task, chunk_pages, key)
 
@@ -155,7 +157,8 @@ def _run(jobs: list[Job], cache: Path, processes: int, trace: list[str] | None) 
     try:
         for job in jobs:
             if job.chunk_pages:
-                works.append(Chunked(job.book, job.task, job.chunk_pages, cache / "chunks", job.target))
+                merged = cache / f".{job.key}.{os.getpid()}.merge"
+                works.append(Chunked(job.book, job.task, job.chunk_pages, cache / "chunks", job.target, merged))
             else:
                 works.append(Single(job.task, job.target))
         for job, pdf in zip(jobs, run(works, pool, trace), strict=True):
@@ -171,8 +174,11 @@ def _run(jobs: list[Job], cache: Path, processes: int, trace: list[str] | None) 
         pool.close()
 
 
-def _store(cache: Path, job: Job, pdf: bytes) -> None:
-    """Write the finished PDF into the cache atomically: a crash never leaves half a PDF under its key."""
-    tmp = cache / f".{job.key}.{os.getpid()}.tmp"
-    tmp.write_bytes(pdf)
-    tmp.replace(cache / f"{job.key}.pdf")
+def _store(cache: Path, job: Job, pdf: bytes | Path) -> None:
+    """Put the finished PDF (bytes, or a file written in the cache folder) into the cache atomically: a crash
+    never leaves half a PDF under its key."""
+    if isinstance(pdf, bytes):
+        tmp = cache / f".{job.key}.{os.getpid()}.tmp"
+        tmp.write_bytes(pdf)
+        pdf = tmp
+    pdf.replace(cache / f"{job.key}.pdf")
