@@ -1,4 +1,7 @@
-"""Every benchmark in one go (`make bench`): the core, check, HTML + JSON, PDF, packages. Each prints its own table."""
+"""Every benchmark in one go (`make bench`): the core, a page run's steps, check, HTML + JSON, PDF, packages.
+
+Each prints its own table.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,14 @@ import sys
 
 from bench.common import ROOT
 
-BENCHES = ("bench.core_bench", "bench.check_bench", "bench.html_bench", "bench.pdf_bench", "bench.package_bench")
+BENCHES = (
+    "bench.core_bench",
+    "bench.page_costs",
+    "bench.check_bench",
+    "bench.html_bench",
+    "bench.pdf_bench",
+    "bench.package_bench",
+)
 
 
 def main() -> None:
