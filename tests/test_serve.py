@@ -71,6 +71,8 @@ def test_a_save_rebuilds_and_a_failing_check_shows_diagnostics(preview: tuple[Pr
     page.write_text(original.replace("day to day.", "day to day, live-edited."), encoding="utf-8")
     version = wait_for_version(base, 1)
     assert "day to day, live-edited." in get(base + f"{PAGE}.html")[2]
+    _status, kind, index = get(base + "_static/search-index.js")  # joined from the pages' entries when asked for
+    assert kind == "text/javascript; charset=utf-8" and "day to day, live-edited." in index
 
     page.write_text(original + "\nA claim with a missing source [@nosuchkey].\n", encoding="utf-8")
     version = wait_for_version(base, version)
