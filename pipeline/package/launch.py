@@ -34,7 +34,8 @@ def structure_hash(page_ids: list[str], site: Site) -> str:
 
 def launch_page(info: PackageInfo, version: str, page_ids: list[str], site: Site, completion: str) -> bytes:
     """The launch file of the one SCO: every page tracked, every other document of the site bookmarkable."""
-    documents = sorted(doc for doc in site.sections if doc not in set(page_ids))
+    tracked = set(page_ids)
+    documents = sorted(doc for doc in site.sections if doc not in tracked)
     config = {
         "version": version,
         "completion": completion,

@@ -29,7 +29,7 @@ class Translation:
 
 
 def _read(path: Path) -> Translation:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     strings = data["strings"]
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in strings.items()):
         raise PipelineError(f"{path}: every label must be a string")
