@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import stat
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -80,10 +82,13 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, list[Diagnos
     return source, found if source is None else characters.diagnostics(source.display, source.text)
 
 
-def read_text(path: Path, root: Path, inside: bool = False) -> tuple[SourceFile | None, list[Diagnostic]]:
+def read_text(
+    path: Path, root: Path, inside: bool = False, seen: Container[str] = ()
+) -> tuple[SourceFile | None, list[Diagnostic]]:
     """Read one file as UTF-8 text; refuse files that escape ``root`` or are not text.
 
     ``inside``: the caller knows the path is no symlink in a folder inside ``root`` (no realpath needed).
+    ``seen``: keys of files read before; a file with one of them is not decoded until its text is used.
     """
     shown = display_path(path)
     resolved = path if inside else Path(os.path.realpath(path))  # never raises, even for a symlink loop
@@ -105,6 +110,11 @@ def read_text(path: Path, root: Path, inside: bool = False) -> tuple[SourceFile 
         return None, [
             diagnostic(shown, 1, 1, "FM005", "binary file, not UTF-8 text", "save the page as UTF-8 Markdown")
         ]
+    plain = not data.startswith(codecs.BOM_UTF8) and b"\r" not in data
+    if plain:
+        source = SourceFile.encoded(path, shown, data)
+        if source.key in seen:  # these very bytes decoded before
+            return source, []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -123,6 +133,8 @@ def read_text(path: Path, root: Path, inside: bool = False) -> tuple[SourceFile 
                 "save the file as UTF-8",
             )
         ]
+    if plain:
+        return SourceFile(path, shown, source.key, None, text), []
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceFile.of(path, shown, text), []
 
@@ -306,7 +318,7 @@ def _read_page(
         was, seen = known.files[entry.path]
         if was == state:
             return seen, []
-    source, found = read_text(folder / entry.name, root, inside)
+    source, found = read_text(folder / entry.name, root, inside, known.entries if known is not None else ())
     if known is not None and state is not None and source is not None and stat.S_ISREG(info.st_mode):
         known.files[entry.path] = (state, source)
     return source, found

@@ -9,7 +9,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from pipeline.diagnostics import Severity
-from pipeline.hashing import digest
+from pipeline.hashing import digest, digest_bytes
 from pipeline.pickling import by_fields
 from pipeline.yamlsrc import YamlDoc
 
@@ -17,17 +17,48 @@ from pipeline.yamlsrc import YamlDoc
 @by_fields
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A decoded source file: UTF-8, BOM stripped, line endings normalised to ``\\n``."""
+    """A decoded source file: UTF-8, BOM stripped, line endings normalised to ``\\n``.
+
+    Made from bytes already in that form (``encoded``), it decodes and splits them only when its text or
+    lines are asked for: a build reads every page, and most of them only to find them unchanged.
+    """
 
     path: Path
     display: str
-    text: str
-    lines: tuple[str, ...]
     key: str  # a digest of the displayed path and the text: what the caches key a file's results by
+    _encoded: bytes | None = field(default=None, repr=False, compare=False)
+    _text: str | None = field(default=None, repr=False, compare=False)
+    _lines: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, path: Path, display: str, text: str) -> SourceFile:
-        return cls(path, display, text, tuple(text.split("\n")), digest(display, text))
+        return cls(path, display, digest(display, text), None, text)
+
+    @classmethod
+    def encoded(cls, path: Path, display: str, data: bytes) -> SourceFile:
+        """From UTF-8 bytes without a BOM or carriage returns: ``of`` their text, decoded on first use."""
+        return cls(path, display, digest_bytes(display, data), data)
+
+    @property
+    def text(self) -> str:
+        text = self._text
+        if text is None:
+            encoded = self._encoded
+            if encoded is None:  # decoded meanwhile, on another thread: the text is set before the bytes go
+                text = self._text
+            else:
+                text = encoded.decode()
+                object.__setattr__(self, "_text", text)
+                object.__setattr__(self, "_encoded", None)
+        assert text is not None
+        return text
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        if self._lines is None:
+            object.__setattr__(self, "_lines", tuple(self.text.split("\n")))
+        assert self._lines is not None
+        return self._lines
 
     def line(self, number: int) -> str:
         """The 1-based source line, or '' when out of range."""
