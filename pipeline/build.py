@@ -58,15 +58,18 @@ class BuildResult:
         return self.errors == 0
 
 
-def check(config: Config, cache: PageCache | None = None, parts: tuple[str, ...] = ()) -> BuildResult:
+def check(
+    config: Config, cache: PageCache | None = None, parts: tuple[str, ...] = (), read: stamp.Inputs | None = None
+) -> BuildResult:
     """Load, validate, parse and check the source; never raises for bad content.
 
     ``parts`` names the formats whose page parts to make while each page's tokens exist (renderers
     read only those parts); ``cache`` lets a caller re-run only the pages that changed since an
-    earlier run (``handbook serve`` in memory, ``handbook build`` on disk: pipeline/pagecache.py).
+    earlier run (``handbook serve`` in memory, ``handbook build`` on disk: pipeline/pagecache.py); ``read``
+    (what ``stamp.inputs`` found) spares reading a page file whose digest the cache already knows.
     """
     cache = cache if cache is not None else PageCache()
-    sources, diags = load(config.source, cache.known)
+    sources, diags = load(config.source, cache.known, read.content if read is not None else None)
     if sources.manifest is None or sources.manifest_doc is None:
         return BuildResult(Policy({}, config.strict).apply(diags))
     man = manifest_mod.manifest(sources.manifest, sources.manifest_doc)
@@ -96,7 +99,7 @@ def check(config: Config, cache: PageCache | None = None, parts: tuple[str, ...]
     return BuildResult(policy.apply(diags), book, parts=packed)
 
 
-def build(config: Config, progress: Progress | None = None, inputs: str | None = None) -> BuildResult:
+def build(config: Config, progress: Progress | None = None, inputs: stamp.Inputs | None = None) -> BuildResult:
     """Check, then render every requested format; outputs/ changes only if all of them succeed, in one step.
 
     The formats are rendered into a staging folder next to ``config.out`` and published whole
@@ -112,12 +115,12 @@ def build(config: Config, progress: Progress | None = None, inputs: str | None =
     stages = plan(config.formats)
     # what the build reads, digested before anything is read (an edit made during the build is seen next
     # time); ``inputs`` when the caller made it (the CLI, to see whether anything changed at all)
-    read = inputs if inputs is not None else stamp.inputs(config)
+    read = inputs if inputs is not None else stamp.inputs(config, stamp.previous(config))
     try:
         if progress:
             progress("check")
         pages = PageCache(config.cache)
-        result = check(config, pages, stages.renderers)
+        result = check(config, pages, stages.renderers, read)
         if not result.ok or result.book is None:
             return result
         with publish.Staging(config.out) as staging:

@@ -74,12 +74,13 @@ def _fail(exc: PipelineError) -> None:
     sys.exit(2)
 
 
-def _interrupted(exc: BaseException, out: Path | None = None) -> None:
+def _interrupted(exc: BaseException, out: Path | None = None, published: bool = False) -> None:
     """One line for a stopped run, then 128 + the signal (130 for Ctrl+C, 143 for SIGTERM)."""
     from pipeline.processes import Interrupted
 
     stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
-    where = "" if out is None else f"; {out}/ {'holds the new build' if stopped.published else 'unchanged'}"
+    published = published or stopped.published
+    where = "" if out is None else f"; {out}/ {'holds the new build' if published else 'unchanged'}"
     click.echo(f"interrupted{where}", err=True)
     sys.exit(stopped.exit_code)
 
@@ -187,27 +188,32 @@ def build(
     config = Config(
         source=source, out=out, formats=formats, strict=strict, pdf_split=pdf_split, pdf_variant=pdf_variant
     )
-    read = stamp.inputs(config)  # before anything is read: an edit made during the build is seen next time
-    known = stamp.unchanged(config, read)
-    if known is not None:  # nothing it reads or wrote changed since the last build
-        _emit(known, output_format)
-        click.echo(f"Nothing changed since the last build: {out}/ is up to date.", err=True)
-        sys.exit(0)
-    from pipeline.build import build as run
-    from pipeline.processes import Interrupted, sigterm_interrupts
-    from pipeline.progress import StageReporter
+    from pipeline.processes import Interrupted, exit_now, sigterm_interrupts
 
+    published, code = False, 0  # once the new outputs are in place, an interrupt while reporting says so
     try:
-        with sigterm_interrupts(), StageReporter() as stages:
-            result = run(config, progress=stages, inputs=read)
+        with sigterm_interrupts():  # from the first step to the last line: any Ctrl+C or SIGTERM ends alike
+            last = stamp.previous(config)
+            read = stamp.inputs(config, last)  # before anything is read: an edit made meanwhile is seen next time
+            known = stamp.unchanged(config, read, last)
+            if known is not None:  # nothing it reads or wrote changed since the last build
+                _emit(known, output_format)
+                click.echo(f"Nothing changed since the last build: {out}/ is up to date.", err=True)
+            else:
+                from pipeline.build import build as run
+                from pipeline.progress import StageReporter
+
+                with StageReporter() as stages:
+                    result = run(config, progress=stages, inputs=read)
+                published, code = result.ok, 0 if result.ok else 1
+                _emit(result.diagnostics, output_format)
+                if result.ok:
+                    stages.summary(result.by_format, out)
     except PipelineError as exc:
         _fail(exc)
     except (KeyboardInterrupt, Interrupted) as exc:
-        _interrupted(exc, out)
-    _emit(result.diagnostics, output_format)
-    if result.ok:
-        stages.summary(result.by_format, out)
-    sys.exit(0 if result.ok else 1)
+        _interrupted(exc, out, published)
+    exit_now(code)
 
 
 @main.command()

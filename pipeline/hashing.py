@@ -18,15 +18,6 @@ def digest(*parts: str) -> str:
     return hasher.hexdigest()
 
 
-def digest_bytes(text: str, data: bytes) -> str:
-    """``digest(text, data.decode())`` without decoding: the same key for UTF-8 ``data``."""
-    hasher = hashlib.sha256(text.encode())
-    hasher.update(b"\0")
-    hasher.update(data)
-    hasher.update(b"\0")
-    return hasher.hexdigest()
-
-
 @functools.cache
 def code_digest() -> str:
     """The pipeline's own code, templates and data: a cached output made by other code is not reused."""

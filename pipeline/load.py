@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import codecs
 import errno
+import hashlib
 import os
 import stat
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import characters
 from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
+from pipeline.hashing import digest
 from pipeline.model import SourceFile
 from pipeline.yamlsrc import YamlDoc, parse_yaml
 
@@ -110,11 +111,9 @@ def read_text(
         return None, [
             diagnostic(shown, 1, 1, "FM005", "binary file, not UTF-8 text", "save the page as UTF-8 Markdown")
         ]
-    plain = not data.startswith(codecs.BOM_UTF8) and b"\r" not in data
-    if plain:
-        source = SourceFile.encoded(path, shown, data)
-        if source.key in seen:  # these very bytes decoded before
-            return source, []
+    content = hashlib.sha256(data).hexdigest()
+    if digest(shown, content) in seen:  # these very bytes decoded before
+        return SourceFile.encoded(path, shown, content, data), []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -133,10 +132,8 @@ def read_text(
                 "save the file as UTF-8",
             )
         ]
-    if plain:
-        return SourceFile(path, shown, source.key, None, text), []
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return SourceFile.of(path, shown, text), []
+    return SourceFile.decoded(path, shown, content, text), []
 
 
 def read_regular(path: Path, keep: bool = True) -> bytes | str:
@@ -235,11 +232,15 @@ def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnost
     ]
 
 
-def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnostic]]:
+def load(
+    root: Path, known: Known | None = None, contents: Callable[[str], str | None] | None = None
+) -> tuple[Sources, list[Diagnostic]]:
     """Read ``handbook.yaml``, every ``pages/*.md`` and the asset list under ``root``.
 
     ``known`` keeps what reading each page found, by file name and text: a page read before is not
     checked for characters or split and parsed again (``handbook serve`` and the build's page cache).
+    ``contents`` gives a page file's sha256 by path when the build has it (pipeline/stamp.py): a page
+    ``known`` holds by that digest is not read at all.
     """
     sources = Sources(root)
     diags: list[Diagnostic] = []
@@ -273,7 +274,7 @@ def load(root: Path, known: Known | None = None) -> tuple[Sources, list[Diagnost
     sources.page_files = frozenset(entry.name[:-3] for entry in entries)
     plain = Path(os.path.realpath(pages_dir)).is_relative_to(os.path.realpath(root))
     for entry in entries:
-        source, found = _read_page(entry, pages_dir, root, plain and not entry.is_symlink(), known)
+        source, found = _read_page(entry, pages_dir, root, plain and not entry.is_symlink(), known, contents)
         if source is None:
             diags += found
             continue
@@ -306,9 +307,21 @@ _NO_TEXT = SourceFile.of(Path(), "", "")
 
 
 def _read_page(
-    entry: os.DirEntry[str], folder: Path, root: Path, inside: bool, known: Known | None
+    entry: os.DirEntry[str],
+    folder: Path,
+    root: Path,
+    inside: bool,
+    known: Known | None,
+    contents: Callable[[str], str | None] | None,
 ) -> tuple[SourceFile | None, list[Diagnostic]]:
-    """A page file's text; the one ``known`` read before when its size, time and inode are unchanged."""
+    """A page file's text; the one ``known`` read before when its size, time and inode are unchanged, or
+    none yet when ``known`` has its digest from ``contents``."""
+    content = contents(entry.path) if contents is not None and inside and known is not None else None
+    if content is not None:
+        path = folder / entry.name
+        shown = display_path(path)
+        if known is not None and digest(shown, content) in known.entries:
+            return SourceFile.unread(path, shown, content), []
     try:
         info = entry.stat()
         state = (info.st_size, info.st_mtime_ns, info.st_ino)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markdown_it.token import Token
 
-from pipeline.diagnostics import Severity
-from pipeline.hashing import digest, digest_bytes
+from pipeline.diagnostics import PipelineError, Severity
+from pipeline.hashing import digest
 from pipeline.pickling import by_fields
 from pipeline.yamlsrc import YamlDoc
 
@@ -19,38 +20,53 @@ from pipeline.yamlsrc import YamlDoc
 class SourceFile:
     """A decoded source file: UTF-8, BOM stripped, line endings normalised to ``\\n``.
 
-    Made from bytes already in that form (``encoded``), it decodes and splits them only when its text or
-    lines are asked for: a build reads every page, and most of them only to find them unchanged.
+    A file whose bytes earlier builds decoded is not decoded (``encoded``), or not even read (``unread``),
+    until its text or lines are asked for: a build looks at every page, most of them only to find them
+    unchanged.
     """
 
     path: Path
     display: str
-    key: str  # a digest of the displayed path and the text: what the caches key a file's results by
+    key: str  # a digest of the displayed path and the content: what the caches key a file's results by
     _encoded: bytes | None = field(default=None, repr=False, compare=False)
     _text: str | None = field(default=None, repr=False, compare=False)
     _lines: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    _content: str = field(default="", repr=False, compare=False)  # the sha256 of the file's bytes
 
     @classmethod
     def of(cls, path: Path, display: str, text: str) -> SourceFile:
-        return cls(path, display, digest(display, text), None, text)
+        content = hashlib.sha256(text.encode()).hexdigest()
+        return cls(path, display, digest(display, content), None, text, None, content)
 
     @classmethod
-    def encoded(cls, path: Path, display: str, data: bytes) -> SourceFile:
-        """From UTF-8 bytes without a BOM or carriage returns: ``of`` their text, decoded on first use."""
-        return cls(path, display, digest_bytes(display, data), data)
+    def decoded(cls, path: Path, display: str, content: str, text: str) -> SourceFile:
+        """Read and decoded: ``content`` is the sha256 of the bytes ``text`` was decoded from."""
+        return cls(path, display, digest(display, content), None, text, None, content)
+
+    @classmethod
+    def encoded(cls, path: Path, display: str, content: str, data: bytes) -> SourceFile:
+        """Read, and known to decode: decoded when first used."""
+        return cls(path, display, digest(display, content), data, None, None, content)
+
+    @classmethod
+    def unread(cls, path: Path, display: str, content: str) -> SourceFile:
+        """Known by its content digest: read (and checked against it) when first used."""
+        return cls(path, display, digest(display, content), None, None, None, content)
 
     @property
     def text(self) -> str:
         text = self._text
-        if text is None:
-            encoded = self._encoded
-            if encoded is None:  # decoded meanwhile, on another thread: the text is set before the bytes go
-                text = self._text
-            else:
-                text = encoded.decode()
-                object.__setattr__(self, "_text", text)
-                object.__setattr__(self, "_encoded", None)
-        assert text is not None
+        if text is not None:
+            return text
+        encoded = self._encoded
+        if encoded is None:
+            text = self._text
+            if text is not None:  # decoded meanwhile, on another thread: the text is set before the bytes go
+                return text
+            encoded = self._read()
+        text = encoded.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        object.__setattr__(self, "_text", text)
+        object.__setattr__(self, "_encoded", None)
         return text
 
     @property
@@ -59,6 +75,15 @@ class SourceFile:
             object.__setattr__(self, "_lines", tuple(self.text.split("\n")))
         assert self._lines is not None
         return self._lines
+
+    def _read(self) -> bytes:
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise PipelineError(f"cannot read {self.display} again: {exc.strerror}; build again") from exc
+        if hashlib.sha256(data).hexdigest() != self._content:
+            raise PipelineError(f"{self.display} changed while the build ran; build again")
+        return data
 
     def line(self, number: int) -> str:
         """The 1-based source line, or '' when out of range."""

@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import NoReturn
 
 PR_SET_PDEATHSIG = 1
 _STOPS = (signal.SIGINT, signal.SIGTERM)
@@ -51,6 +52,25 @@ def sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the run with ``code``; a Ctrl+C or SIGTERM from here on ends it with ``code`` at once.
+
+    The run's work is done and reported: a stop signal during the interpreter's shutdown would
+    otherwise kill it by that signal (or print a traceback), as if the finished run had failed.
+    """
+
+    def done(_signum: int, _frame: FrameType | None) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, done)
+        signal.signal(signal.SIGTERM, done)
+    sys.exit(code)
 
 
 @contextlib.contextmanager

@@ -370,3 +370,24 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_outputs(tmp_path
         shutil.rmtree(out)
         shutil.copytree(pristine, out, symlinks=True)
     assert stopped >= 3  # most moments fell inside a build
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_signal_after_the_run_is_reported_keeps_its_exit_status(signum: signal.Signals) -> None:
+    """The run is done and reported; a signal while the interpreter shuts down (here, an exit handler that
+    takes a while) ends it with the status it reported, not as killed by the signal or with a traceback."""
+    script = (
+        "import atexit, sys, time\n"
+        "from pipeline.processes import exit_now\n"
+        "atexit.register(time.sleep, 30)\n"
+        "print('reported', flush=True)\n"
+        "exit_now(1)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "reported\n"
+    time.sleep(0.5)  # inside the exit handler
+    proc.send_signal(signum)
+    _stdout, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 1 and "Traceback" not in stderr

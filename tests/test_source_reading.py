@@ -5,9 +5,17 @@ A build knows what earlier builds read from the page cache (``Known.entries``, s
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
+import pytest
+
 from bench.generate import generate
+from pipeline import stamp
+from pipeline.config import Config
+from pipeline.diagnostics import PipelineError
+from pipeline.hashing import digest
 from pipeline.load import Known, Sources, load
 from pipeline.model import SourceFile
 from tests.conftest import SOURCE
@@ -24,11 +32,12 @@ def _pages(sources: Sources) -> dict[str, SourceFile]:
 
 def test_a_file_made_from_its_bytes_has_the_key_and_text_of_one_made_from_its_text() -> None:
     text = "---\ntitle: Ünïcode — “quotes”\n---\n\nBody ✓\n"
-    lazy = SourceFile.encoded(Path("p.md"), "source/pages/p.md", text.encode())
+    content = hashlib.sha256(text.encode()).hexdigest()
+    lazy = SourceFile.encoded(Path("p.md"), "source/pages/p.md", content, text.encode())
     eager = SourceFile.of(Path("p.md"), "source/pages/p.md", text)
     assert lazy.key == eager.key  # the caches' keys do not depend on how a file was read
     assert lazy == eager and lazy.text == text and lazy.lines == eager.lines and lazy.line(2) == eager.line(2)
-    assert SourceFile.encoded(Path("p.md"), "source/pages/q.md", text.encode()).key != eager.key
+    assert SourceFile.encoded(Path("p.md"), "source/pages/q.md", content, text.encode()).key != eager.key
 
 
 def test_a_page_read_before_is_decoded_only_when_its_text_is_asked_for(tmp_path: Path) -> None:
@@ -54,6 +63,7 @@ def test_bytes_not_read_before_are_decoded_and_checked(tmp_path: Path) -> None:
     data = broken.read_bytes()
     cut = data.index(b"\n", data.index(b"\n---") + 4) + 1  # the first body line
     broken.write_bytes(data[:cut] + b"ab\xff\n" + data[cut:])
+    text = crlf.read_text(encoding="utf-8")
     crlf.write_bytes(b"\xef\xbb\xbf" + crlf.read_bytes().replace(b"\n", b"\r\n"))
     again, diags = load(source, _next_build(known))
     found = [d for d in diags if d.code == "FM005"]
@@ -61,5 +71,62 @@ def test_bytes_not_read_before_are_decoded_and_checked(tmp_path: Path) -> None:
     assert found[0].path.endswith(broken.name)
     read = _pages(again)
     assert broken.name not in read  # not a page: its fault is reported instead
-    assert "\r" not in read[crlf.name].text and not read[crlf.name].text.startswith("\ufeff")
-    assert read[crlf.name].key == SourceFile.of(crlf, read[crlf.name].display, read[crlf.name].text).key
+    assert read[crlf.name].text == text  # no BOM, no carriage returns
+    assert read[crlf.name].key == digest(read[crlf.name].display, hashlib.sha256(crlf.read_bytes()).hexdigest())
+
+
+def test_a_page_whose_digest_the_build_has_is_read_only_when_its_text_is_asked_for(tmp_path: Path) -> None:
+    source = generate(3, tmp_path / "source", SOURCE)
+    config = Config(source=source, out=tmp_path / "out")
+    known = Known()
+    first, _ = load(source, known)
+    read = stamp.inputs(config)
+    assert read is not None
+    again, _ = load(source, _next_build(known), read.content)
+    before, after = _pages(first), _pages(again)
+    assert len(after) == 3
+    for name, page in after.items():
+        assert page._text is None and page._encoded is None  # not even read
+        assert page.key == before[name].key
+    name, page = sorted(after.items())[0]
+    assert page.text == before[name].text  # read now, and the bytes are the ones digested
+    edited = sorted(after.items())[1][1]
+    edited.path.write_text(before[edited.path.name].text + "\nAn edit made while the build ran.\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="changed while the build ran"):
+        _ = edited.lines
+
+
+def _memo(config: Config, read: stamp.Inputs, taken: int, wrong: str) -> dict[str, object]:
+    """A last stamp that saw ``wrong`` as page 1's digest, its files looked at ``taken``."""
+    files = {rel: list(entry) for rel, entry in read.files.items()}
+    files["pages/skill-progression-map-0001.md"][4] = wrong
+    return {"files": files, "taken": taken}
+
+
+def test_the_build_reads_a_file_again_unless_its_last_look_was_well_after_it_changed(tmp_path: Path) -> None:
+    source = generate(3, tmp_path / "source", SOURCE)
+    config = Config(source=source, out=tmp_path / "out")
+    page = source / "pages" / "skill-progression-map-0001.md"
+    info = page.stat()
+    old = info.st_mtime_ns - 60_000_000_000  # changed a minute before
+    os.utime(page, ns=(old, old))
+    read = stamp.inputs(config)
+    assert read is not None
+    real = read.content(str(page))
+    assert real == hashlib.sha256(page.read_bytes()).hexdigest()
+    wrong = "0" * 64
+    # unchanged since a look well after its last change: its recorded digest is trusted, the file not read
+    ctime = page.stat().st_ctime_ns
+    trusted = stamp.inputs(config, _memo(config, read, ctime + 10_000_000_000, wrong))
+    assert trusted is not None and trusted.content(str(page)) == wrong
+    # looked at within a coarse clock's tick of its last change: read again
+    racy = stamp.inputs(config, _memo(config, read, ctime + 1_000_000_000, wrong))
+    assert racy is not None and racy.content(str(page)) == real
+    # the same size and modification time, other bytes: its change time tells
+    page.write_bytes(page.read_bytes().replace(b"day to day", b"day-to-day", 1))
+    os.utime(page, ns=(old, old))
+    later = page.stat()
+    assert (later.st_size, later.st_mtime_ns) == (info.st_size, old)
+    edited = stamp.inputs(config, _memo(config, read, ctime + 10_000_000_000, real))
+    assert edited is not None and edited.content(str(page)) == hashlib.sha256(page.read_bytes()).hexdigest() != real
+    assert edited.digest != read.digest
