@@ -64,9 +64,15 @@ def _emit(diags: list[Diagnostic], output_format: str) -> None:
             click.echo(report.github(diags))
     else:
         if diags:
-            click.echo(report.text(diags, click.style), err=True)
+            # click.echo strips styles when stderr is not a terminal: then they are not made at all
+            style = click.style if sys.stderr.isatty() else _unstyled
+            click.echo(report.text(diags, style), err=True)
             click.echo(err=True)
         click.echo(report.summary(diags), err=True)
+
+
+def _unstyled(text: str, **_style: object) -> str:
+    return text
 
 
 def _fail(exc: PipelineError) -> None:
