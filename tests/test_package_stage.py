@@ -12,7 +12,7 @@ from bench.generate import generate
 from pipeline.build import build
 from pipeline.config import Config
 from pipeline.formats import FORMATS, plan
-from pipeline.package import PACKAGERS, SITE, members, site, siteindex
+from pipeline.package import PACKAGERS, SITE, scorm, site, siteindex
 from pipeline.render import MODULES
 from pipeline.render import html as site_html
 from tests.scorm_helpers import ROOT, SOURCE, need_xsds
@@ -37,7 +37,7 @@ def test_formats_are_the_renderers_then_the_packagers_and_html_is_rendered_for_t
 def test_importing_the_packagers_does_not_import_any_renderer() -> None:
     code = (
         "import sys\n"
-        "import pipeline.package, pipeline.package.members\n"
+        "import pipeline.package, pipeline.package.zipcache\n"
         "from pipeline.package import PACKAGERS, packager\n"
         "for name in PACKAGERS:\n"
         "    packager(name)\n"
@@ -69,7 +69,7 @@ def test_a_package_built_alone_equals_the_full_builds_and_outputs_keep_their_ear
 def test_a_build_without_packages_leaves_their_cache_alone(tmp_path: Path) -> None:
     need_xsds()
     assert build(Config(source=SOURCE, out=tmp_path, formats=("scorm2004",))).ok
-    cache = tmp_path / ".cache" / members.FOLDER
+    cache = tmp_path / ".cache" / scorm.FOLDER
     before = {p.name: p.stat().st_ino for p in cache.iterdir()}
     assert before
     assert build(Config(source=SOURCE, out=tmp_path, formats=("json",))).ok

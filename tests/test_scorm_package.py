@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from lxml import html as lxml_html
 from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
-from pipeline.package import archive, members, scorm
+from pipeline.package import archive, scorm, zipindex
 from pipeline.package.controls import SCORM12, SCORM2004, VERSIONS, XSI, control_documents
 from pipeline.package.verify import verify
 from tests.scorm_helpers import SOURCE, build_packages, generate, need_xsds
@@ -270,12 +271,12 @@ def test_unchanged_inputs_reuse_the_cached_zip_and_changed_inputs_rebuild_it(
     def no_zip_work(*args: object, **kwargs: object) -> None:
         raise AssertionError("zip work on a no-change rebuild")
 
-    before = cached_members(tmp_path / "out")
+    before = cached_zips(tmp_path / "out")
     with monkeypatch.context() as patch:
         patch.setattr(archive, "write_zip", no_zip_work)
         patch.setattr(archive, "pack_all", no_zip_work)
         assert build_packages(source, tmp_path / "out")["1.2"].read_bytes() == first
-    assert cached_members(tmp_path / "out") == before  # a cached zip still counts its members as used
+    assert cached_zips(tmp_path / "out") == before  # the cached zips are linked into place, never rewritten
     page = source / "pages" / f"{SEED_PAGE}.md"
     page.write_text(page.read_text(encoding="utf-8").replace("day to day.", "every day.", 1), encoding="utf-8")
     rebuilt = build_packages(source, tmp_path / "out")["1.2"]
@@ -285,66 +286,89 @@ def test_unchanged_inputs_reuse_the_cached_zip_and_changed_inputs_rebuild_it(
     assert len(list((tmp_path / "out" / ".cache" / "scorm").glob(f"{SEED_PAGE}-scorm12-*.zip"))) == 1
 
 
-def cached_members(out: Path) -> dict[str, int]:
-    """The member cache of a build's output folder: file name → inode."""
-    return {path.name: path.stat().st_ino for path in (out / ".cache" / members.FOLDER).iterdir()}
+def cached_zips(out: Path) -> dict[str, int]:
+    """The zip cache of a build's output folder: file name → inode."""
+    return {path.name: path.stat().st_ino for path in (out / ".cache" / scorm.FOLDER).iterdir()}
 
 
-def deflatable_keys(*packages: Path) -> dict[str, str]:
-    """Member cache key → zip member name, for every member of the packages that goes through deflate."""
-    keys = {}
+def sound(*packages: Path) -> None:
+    """Each zip reads back with Python's reader, and with Info-ZIP's where it is installed."""
     for package in packages:
         with zipfile.ZipFile(package) as zf:
-            for name in zf.namelist():
-                data = zf.read(name)
-                if archive.deflatable(name, len(data)):
-                    keys[members.key(hashlib.sha256(data).hexdigest())] = name
-    return keys
+            assert zf.testzip() is None
+        if shutil.which("unzip"):
+            subprocess.run(["unzip", "-tq", str(package)], check=True, capture_output=True)
 
 
-def test_a_cold_and_a_warm_member_cache_give_the_same_packages(
-    sample: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_one_page_edit_deflates_only_the_files_it_changed_and_equals_a_cold_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Deflated members read back from the cache make the same bytes as deflating them now."""
-    out = tmp_path / "out"
-    cold = {version: path.read_bytes() for version, path in build_packages(SOURCE, out).items()}
-    assert cold == {version: path.read_bytes() for version, path in sample.items()}
-    shutil.rmtree(out / ".cache" / scorm.FOLDER)  # the whole zips: rebuilt, from cached members only
-
-    def no_deflate(raw: bytes, name: str = "") -> archive.Entry:
-        raise AssertionError(f"{name} deflated again")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(archive, "pack", no_deflate)
-        warm = build_packages(SOURCE, out)
-    assert {version: path.read_bytes() for version, path in warm.items()} == cold
-    assert set(cached_members(out)) == set(deflatable_keys(*warm.values()))
-
-
-def test_a_one_page_edit_deflates_only_the_files_it_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = generate(3, tmp_path / "source")
     out = tmp_path / "out"
-    first = build_packages(source, out)
-    old_keys, before = deflatable_keys(*first.values()), cached_members(out)
-    assert set(before) == set(old_keys)
+    first = {v: p.read_bytes() for v, p in build_packages(source, out).items()}
+    before = cached_zips(out)
     with (source / "pages" / f"{SEED_PAGE}-0002.md").open("a", encoding="utf-8") as page:
         page.write("\nOne more sentence on the second page.\n")
-    deflated: list[str] = []
-    pack = archive.pack
+    deflated: list[bytes] = []
+    deflate = archive.deflate
 
-    def counted(raw: bytes, name: str = "") -> archive.Entry:
-        deflated.append(name)
-        return pack(raw, name)
+    def counted(raw: archive.Data, window: archive.Data = b"", final: bool = True) -> bytes:
+        deflated.append(bytes(raw))
+        return deflate(raw, window, final)
 
-    monkeypatch.setattr(archive, "pack", counted)
-    second = build_packages(source, out)
-    new_keys, after = deflatable_keys(*second.values()), cached_members(out)
-    added = {new_keys[key] for key in after.keys() - before.keys()}
-    assert added == {f"{SEED_PAGE}-0002.html", "_static/search-index.js"}
-    assert sorted(deflated) == sorted(added)  # once for both packages: the second finds them in the cache
-    assert set(after) == set(new_keys)  # bounded: old versions the packages no longer use are gone
-    assert all(after[key] == before[key] for key in after.keys() & before.keys())  # kept, never rewritten
-    assert not [p for p in (out / ".cache").rglob("*") if p.name.endswith(".partial") or "unused" in p.name]
+    with monkeypatch.context() as patch:
+        patch.setattr(archive, "deflate", counted)
+        second = build_packages(source, out)
+    cold = build_packages(source, tmp_path / "cold")
+    assert {v: p.read_bytes() for v, p in second.items()} == {v: p.read_bytes() for v, p in cold.items()}
+    assert {v: p.read_bytes() for v, p in second.items()} != first
+    sound(*second.values())
+    with zipfile.ZipFile(second["1.2"]) as zf:
+        names = {zf.read(name): name for name in zf.namelist()}
+    # once for both packages: the 2004 package takes them from the 1.2 package's new zip
+    assert sorted(names[raw] for raw in deflated) == ["_static/search-index.js", f"{SEED_PAGE}-0002.html"]
+    after = cached_zips(out)
+    assert len(after) == 4 and not set(after) & set(before)  # a zip and its index per package, the older dropped
+    assert all(second[v].stat().st_ino in after.values() for v in second)  # the outputs link the cached zips
+    assert not [p for p in (out / ".cache").rglob("*") if p.name.endswith(".partial")]
+
+
+def test_a_build_from_an_older_versions_cache_equals_a_cold_build(tmp_path: Path) -> None:
+    """An earlier version's member cache and zips without an index: not read, deleted, the same packages."""
+    source = generate(3, tmp_path / "source")
+    out = tmp_path / "out"
+    build_packages(source, out)
+    cache = out / ".cache"
+    for folder in ("zip-members", "zip-members.unused"):
+        (cache / folder).mkdir()
+        (cache / folder / ("0" * 64)).write_bytes(b"HBZ1 an earlier version's deflated member")
+    for path in (cache / scorm.FOLDER).iterdir():  # as an earlier version left them: zips, no index
+        if path.suffix == zipindex.SUFFIX:
+            path.unlink()
+        else:
+            path.rename(path.with_name(path.name[:-37] + "-" + "1" * 32 + ".zip"))
+    packages = build_packages(source, out)
+    cold = build_packages(source, tmp_path / "cold")
+    assert {v: p.read_bytes() for v, p in packages.items()} == {v: p.read_bytes() for v, p in cold.items()}
+    assert sorted(p.name for p in cache.iterdir() if p.name.startswith("zip-members")) == []
+    assert sorted(p.suffix for p in (cache / scorm.FOLDER).iterdir()) == [".index", ".index", ".zip", ".zip"]
+    assert not [p for p in (cache / scorm.FOLDER).iterdir() if "1" * 32 in p.name]
+
+
+def test_a_damaged_cached_zip_is_not_trusted(tmp_path: Path) -> None:
+    """A cached zip truncated in place (which the published package shares): the next build is still right."""
+    source = generate(3, tmp_path / "source")
+    out = tmp_path / "out"
+    build_packages(source, out)
+    for path in (out / ".cache" / scorm.FOLDER).glob("*.zip"):
+        os.truncate(path, path.stat().st_size // 3)
+    with (source / "pages" / f"{SEED_PAGE}-0003.md").open("a", encoding="utf-8") as page:
+        page.write("\nOne more sentence on the third page.\n")
+    packages = build_packages(source, out)
+    cold = build_packages(source, tmp_path / "cold")
+    assert {v: p.read_bytes() for v, p in packages.items()} == {v: p.read_bytes() for v, p in cold.items()}
+    sound(*packages.values())
+    assert all(verify(path) == [] for path in packages.values())
 
 
 def small_site(folder: Path, page_id: str) -> Path:

@@ -32,13 +32,19 @@ def packager(name: str) -> Packager:
 def package(
     names: Sequence[str], book: Book, out: Path, config: Config, progress: Callable[[str], None] | None = None
 ) -> dict[str, list[Path]]:
-    """Run each named packager on ``out/html``; cached zip members that none of them used are dropped."""
-    from pipeline.package.members import retaining_used
+    """Run each named packager on ``out/html``.
+
+    The collector is paused meanwhile: packaging makes thousands of small objects and no garbage cycles,
+    and a full collection, which walks the build's million objects, would cost more than a package.
+    """
+    from pipeline.gcpause import collector_paused
+    from pipeline.package.zipcache import drop_legacy
 
     written: dict[str, list[Path]] = {}
     if not names:  # a build without packages leaves their cache as it is
         return written
-    with retaining_used(config.cache):
+    drop_legacy(config.cache)
+    with collector_paused():
         for name in names:
             if progress:
                 progress(name)

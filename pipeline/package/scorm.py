@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
 from pipeline.model import Book
-from pipeline.package import archive
 from pipeline.package.controls import VERSIONS, Version, control_documents
 from pipeline.package.info import package_info, xml_id
 from pipeline.package.launch import COMPLETION_RULES, runtime_files
 from pipeline.package.layout import SCO_SHAPES, PageEntry, per_page, single
 from pipeline.package.manifest import Resource, write
-from pipeline.package.members import MemberCache
 from pipeline.package.site import Site, read_site
+from pipeline.package.zipcache import Members, cached_zip
 
 FOLDER = "scorm"
 MANIFEST = "imsmanifest.xml"
-_FORMAT = "handbook-scorm-4"  # bump when the packager's output changes for the same inputs
+_FORMAT = "handbook-scorm-5"  # bump when the packager's output changes for the same inputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +52,8 @@ def build_package(
 ) -> Path:
     """Write ``dest/<id>-scorm12.zip`` (or ``-scorm2004.zip``); reuse the cached zip when no input changed.
 
-    ``cache`` is the build's cache folder: whole zips in ``cache/scorm``, deflated members in
-    ``cache/zip-members`` (pipeline/package/members.py), so a changed page costs only its own deflate.
+    ``cache`` is the build's cache folder: the zips in ``cache/scorm`` with their indexes, from which a new
+    zip takes every member it shares with them (pipeline/package/zipcache.py): a changed page costs its deflate.
     """
     if completion not in COMPLETION_RULES:
         raise ValueError(f"completion must be one of {COMPLETION_RULES}")
@@ -91,16 +88,7 @@ def build_package(
         {**site.digests, **{name: hashlib.sha256(data).hexdigest() for name, data in added.items()}},
         lambda name: added[name] if name in added else site.data(name),
     )
-    return _cached_zip(members, info.date, dest / file_name(info.id, version), cache)
-
-
-@dataclass(frozen=True, slots=True)
-class Members:
-    """A package's files by zip path: sizes and digests, and ``load`` for the bytes of one."""
-
-    sizes: dict[str, int]
-    digests: dict[str, str]
-    load: Callable[[str], bytes]
+    return cached_zip(members, info.date, dest / file_name(info.id, version), cache / FOLDER, _FORMAT)
 
 
 def _add(site: Site, files: dict[str, bytes], extra: dict[str, bytes]) -> None:
@@ -108,27 +96,3 @@ def _add(site: Site, files: dict[str, bytes], extra: dict[str, bytes]) -> None:
     if clash:
         raise PipelineError(f"the rendered site already has {', '.join(clash)}, which the SCORM package needs")
     files.update(extra)
-
-
-def _cached_zip(members: Members, date: str, target: Path, cache: Path) -> Path:
-    key = hashlib.sha256(f"{_FORMAT}\n{date}\n".encode())
-    for name in sorted(members.sizes):
-        key.update(f"{name}\0{members.digests[name]}\n".encode())
-    stem = target.stem
-    zips = cache / FOLDER
-    cached = zips / f"{stem}-{key.hexdigest()[:32]}.zip"
-    deflated = MemberCache(cache)
-    if cached.is_file():
-        deflated.keep(members.sizes, members.digests)
-    else:
-        entries = deflated.entries(members.sizes, members.digests, members.load)
-        zips.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".partial")
-        archive.write_zip(partial, entries.items(), date)
-        partial.replace(cached)
-        for old in zips.glob(f"{stem}-*.zip"):  # keep one zip per package: the cache must not grow forever
-            if old != cached:
-                old.unlink(missing_ok=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(cached, target)
-    return target
