@@ -13,10 +13,10 @@ GLOBAL = "HANDBOOK_SEARCH_INDEX"  # the index file: the version and the shards' 
 SHARDS_GLOBAL = "HANDBOOK_SEARCH_SHARDS"  # the array each shard pushes its pages onto
 VERSION = 2
 SHARDS = "search-index/"  # the shards' folder, beside the index file
-# Pages per shard: an edit reads, joins and writes one shard (and the packagers deflate it again), and a search
-# loads them all. At ~20 KB of text per page of the 1,000-page benchmark a shard is ~1.3 MB and the book 16
-# shards: the edit's share is a few milliseconds, and the search page makes 17 requests. A handbook of tens of
-# pages has one shard.
+# Pages per shard, a fixed run so that an edit changes one shard however it resizes its page: the edit reads,
+# joins and writes that shard (and the packagers deflate it again), while a search loads them all. At ~20 KB
+# of text per page of the 1,000-page benchmark a shard is 1.2 MB and the book 16 shards: the edit's share is a
+# few milliseconds, and the search page makes 17 requests. A handbook of tens of pages has one shard.
 SHARD_PAGES = 64
 _SECTION = re.compile(r'<section class="hb-section" data-section="([^"]*)">')
 # Closing block tags become spaces so that adjacent cells or list items do not run together; inline tags

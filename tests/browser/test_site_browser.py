@@ -348,3 +348,11 @@ def test_search_orders_pages_by_book_whatever_order_the_shards_arrive_in(context
     first.continue_()
     assert [urldefrag(hit).url for hit in search_results(page)] == [SHARDED.format(n) for n in range(1, 6)]
     assert page.evaluate("window.HANDBOOK_SEARCH_SHARDS.map(shard => shard.shard)")[-1] == 0
+
+
+def test_a_shard_that_does_not_load_says_the_index_could_not_be_loaded(context: Any, sharded_url: str) -> None:
+    page = context.new_page()
+    page.route("**/_static/search-index/1.js", lambda route: route.abort())
+    page.goto(sharded_url + "search.html?q=" + quote('"in team 1."'))
+    expect(page.locator("#search-status")).to_have_text("The search index could not be loaded.")
+    assert page.get_attribute(".search-form", "data-ready") is None and page.locator(".search-hit").count() == 0
