@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,10 @@ class Store:
         """Whether ``key`` is kept, in memory or on disk, without reading it."""
         self._used.add(key)
         return key in self.memory or self.has(key)
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Mark entries used without reading or finding them: ``retain_used`` leaves them be."""
+        self._used.update(keys)
 
     def put(self, key: str, data: bytes) -> None:
         self._used.add(key)

@@ -18,11 +18,12 @@ from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.model import Page
 from pipeline.pagecache import PageCache
-from pipeline.render import cite, markup, site_pages
+from pipeline.render import cite, markup, site_pages, site_search
 from pipeline.render import html as site_html
 from pipeline.render.cite import render_citations
 from pipeline.render.labels import ENGLISH, SCRIPT_KEYS, TABLES, labels
 from pipeline.render.site_pages import CSP, Names
+from pipeline.store import Store
 from tests.test_labels import localized_copy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ def test_site_has_index_page_references_search_and_static_files(site: Path) -> N
         "search.html",
         "_static/site.css",
         "_static/search-index.js",
+        "_static/search-index/0.js",
         "_static/assessment.js",
         "_static/book.js",
     ):
@@ -163,12 +165,27 @@ def test_internal_links_resolve_and_nothing_comes_from_another_host(site: Path) 
     assert not broken, broken
 
 
-def test_search_index_is_a_global_holding_every_section(site: Path) -> None:
+def search_index(site: Path) -> list[tuple[str, list[Any]]]:
+    """(shard path, its pages) of each shard the site's search index lists, in its order."""
     script = (site / "_static" / "search-index.js").read_text(encoding="utf-8")
     prefix = "window.HANDBOOK_SEARCH_INDEX = "
-    assert script.startswith(prefix) and script.rstrip().endswith(";")
-    data = json.loads(script[len(prefix) :].rstrip().rstrip(";"))
-    [(href, title, sections)] = data["pages"]
+    assert script.startswith(prefix) and script.endswith(";\n")
+    index = json.loads(script[len(prefix) : -2])
+    assert index["version"] == 2
+    shards = []
+    for number, path in enumerate(index["shards"]):
+        assert path == f"search-index/{number}.js"
+        shard = (site / "_static" / path).read_text(encoding="utf-8")
+        head = "(window.HANDBOOK_SEARCH_SHARDS = window.HANDBOOK_SEARCH_SHARDS || []).push("
+        assert shard.startswith(head) and shard.endswith(");\n")
+        data = json.loads(shard[len(head) : -3])
+        assert data["shard"] == number
+        shards.append((f"_static/{path}", data["pages"]))
+    return shards
+
+
+def test_search_index_is_a_global_holding_every_section(site: Path) -> None:
+    [(_path, [(href, title, sections)])] = search_index(site)
     assert (href, title) == (f"{SEED_PAGE}.html", "Skill Progression Map")
     by_anchor = {anchor: text for anchor, _heading, text in sections}
     assert "Analysis of 211 million lines of code" in by_anchor["engineering"]
@@ -276,11 +293,73 @@ def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pyt
     assert templated == []  # what a build used stays for the next
     after = contents(site, cache)
     changed = sorted(k for k in after if after[k] != before.get(k))
-    assert changed == ["_static/search-index.js", "page-050.html"]
+    assert changed == ["_static/search-index/0.js", "page-050.html"]  # pages 1 to 64 are shard 0
     # the caches never change the output
     fresh = site_html.SiteCache()
     assert after == contents(site_html.build_site(second.book, second.parts["html"], config, fresh), fresh)
     assert len(pages.results) == 100  # the edited page's old result is gone
+
+
+def shard_files(site: Path) -> dict[str, tuple[bytes, int]]:
+    """Each search shard of a built site: its bytes and its inode."""
+    return {
+        path.name: (path.read_bytes(), path.stat().st_ino)
+        for path in sorted((site / "_static" / "search-index").iterdir())
+    }
+
+
+def test_an_edit_changes_one_search_shard_and_links_the_others_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shards of four pages here: ten pages make shards 0 (pages 1-4), 1 (5-8) and 2 (9-10). An edit to page 6
+    writes shard 1 anew from its pages' entries; shards 0 and 2 keep their bytes, and stay hard links to the
+    same store entries (linked again, never read nor written)."""
+    monkeypatch.setattr(site_search, "SHARD_PAGES", 4)
+    source = many_pages(tmp_path, 10)
+    out = tmp_path / "out"
+    site = build_html(source, out)
+    before = shard_files(site)
+    assert list(before) == ["0.js", "1.js", "2.js"]
+    assert [len(pages) for _path, pages in search_index(site)] == [4, 4, 2]
+    edited = source / "pages" / "page-006.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("day to day.", "day to day, edited."), "utf-8")
+    read: list[str] = []
+    real_get = Store.get
+
+    def counted_get(store: Store, key: str) -> bytes | None:
+        read.append(key)
+        return real_get(store, key)
+
+    monkeypatch.setattr(Store, "get", counted_get)
+    site = build_html(source, out)
+    after = shard_files(site)
+    assert [name for name in after if after[name][0] != before[name][0]] == ["1.js"]
+    assert b"day to day, edited." in after["1.js"][0]
+    store = {entry.stat().st_ino for entry in (out / ".cache" / "html").iterdir()}
+    assert {inode for _data, inode in after.values()} <= store  # every shard is a store entry, linked
+    assert [name for name in after if after[name][1] == before[name][1]] == ["0.js", "2.js"]  # the same entries
+    assert len([key for key in read if key.endswith(".search")]) == 3  # shard 1's other pages; page 6 is new
+
+
+def test_an_edit_build_makes_what_a_cold_build_makes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edits across shards (a title at a shard's edge, which its neighbour lists; a linked file in another
+    shard) then a build with the cache: the same site, byte for byte, as a build without it."""
+    monkeypatch.setattr(site_search, "SHARD_PAGES", 4)
+    source = many_pages(tmp_path, 10)
+    (source / "files").mkdir()
+    (source / "files" / "guide.txt").write_text("a guide\n", encoding="utf-8")
+    linking = source / "pages" / "page-010.md"
+    linking.write_text(linking.read_text(encoding="utf-8") + "\nSee [the guide](../files/guide.txt).\n", "utf-8")
+    build_html(source, tmp_path / "out")
+    edited = source / "pages" / "page-004.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("title: Page 4", "title: Page Four", 1), "utf-8")
+    warm = build_html(source, tmp_path / "out")
+    cold = build_html(source, tmp_path / "cold")
+    built = {path.relative_to(warm).as_posix(): path.read_bytes() for path in sorted(warm.rglob("*")) if path.is_file()}
+    fresh = {path.relative_to(cold).as_posix(): path.read_bytes() for path in sorted(cold.rglob("*")) if path.is_file()}
+    assert built == fresh
+    assert built["files/guide.txt"] == b"a guide\n"  # linked from shard 2, which the edit left in the store
+    assert "Page Four" in json.dumps(search_index(warm)[0][1]) and b"Page Four" in built["page-005.html"]
 
 
 def test_an_edit_to_what_the_contents_and_references_list_renders_them_again(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pipeline.build import build
 from pipeline.config import Config
 from pipeline.formats import FORMATS, plan
 from pipeline.package import PACKAGERS, SITE, scorm, site, siteindex
-from pipeline.render import MODULES
+from pipeline.render import MODULES, site_search
 from pipeline.render import html as site_html
 from tests.scorm_helpers import ROOT, SOURCE, need_xsds
 
@@ -80,6 +80,7 @@ def test_after_an_edit_the_packages_read_only_the_changed_pages_and_equal_a_cold
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     need_xsds()
+    monkeypatch.setattr(site_search, "SHARD_PAGES", 2)  # search shards of pages 1-2, 3-4 and 5-6
     source = generate(6, tmp_path / "src")
     formats = ("html", "scorm12", "scorm2004")
     out = tmp_path / "out"
@@ -99,7 +100,8 @@ def test_after_an_edit_the_packages_read_only_the_changed_pages_and_equal_a_cold
     pages = sorted({rel for rel in read if rel.startswith("skill-progression-map-")})
     assert pages == ["skill-progression-map-0004.html"]  # the other pages are known by their store key
     assert "index.html" in read  # a generated file, not a store entry: read
-    monkeypatch.undo()
+    assert sorted(rel for rel in read if rel.startswith("_static/search-index/")) == ["_static/search-index/1.js"]
+    monkeypatch.setattr(site, "packaged", packaged)
     cold = tmp_path / "cold"
     assert build(Config(source=source, out=cold, formats=formats)).ok
     for name in (ZIP12, ZIP12.replace("12", "2004")):

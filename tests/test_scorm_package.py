@@ -326,7 +326,10 @@ def test_a_one_page_edit_deflates_only_the_files_it_changed_and_equals_a_cold_bu
     with zipfile.ZipFile(second["1.2"]) as zf:
         names = {zf.read(name): name for name in zf.namelist()}
     # once for both packages: the 2004 package takes them from the 1.2 package's new zip
-    assert sorted(names[raw] for raw in deflated) == ["_static/search-index.js", f"{SEED_PAGE}-0002.html"]
+    assert sorted(names[raw] for raw in deflated) == [
+        "_static/search-index/0.js",
+        f"{SEED_PAGE}-0002.html",
+    ]  # the page and its search shard
     after = cached_zips(out)
     assert len(after) == 4 and not set(after) & set(before)  # a zip and its index per package, the older dropped
     assert all(second[v].stat().st_ino in after.values() for v in second)  # the outputs link the cached zips

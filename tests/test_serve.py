@@ -71,8 +71,10 @@ def test_a_save_rebuilds_and_a_failing_check_shows_diagnostics(preview: tuple[Pr
     page.write_text(original.replace("day to day.", "day to day, live-edited."), encoding="utf-8")
     version = wait_for_version(base, 1)
     assert "day to day, live-edited." in get(base + f"{PAGE}.html")[2]
-    _status, kind, index = get(base + "_static/search-index.js")  # joined from the pages' entries when asked for
-    assert kind == "text/javascript; charset=utf-8" and "day to day, live-edited." in index
+    _status, kind, index = get(base + "_static/search-index.js")
+    assert kind == "text/javascript; charset=utf-8" and '"shards": ["search-index/0.js"]' in index
+    _status, kind, shard = get(base + "_static/search-index/0.js")  # the page's shard, joined anew
+    assert kind == "text/javascript; charset=utf-8" and "day to day, live-edited." in shard
 
     page.write_text(original + "\nA claim with a missing source [@nosuchkey].\n", encoding="utf-8")
     version = wait_for_version(base, version)
@@ -132,3 +134,27 @@ def test_only_the_first_build_forks_page_workers(tmp_path: Path, monkeypatch: py
     state = preview.rebuild()
     assert state.site is not None and calls == [60]
     assert b"New" in (state.site.get("index.html", preview.rendered) or b"")
+
+
+def test_serves_every_search_shard_after_an_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shards of two pages here: five pages make three shards, each served from the in-memory store; an edit
+    to the last page changes the last shard only."""
+    from bench.generate import generate
+    from pipeline.render import site_search
+
+    monkeypatch.setattr(site_search, "SHARD_PAGES", 2)
+    source = generate(5, tmp_path / "src")
+    preview = Preview(Config(source=source, out=tmp_path / "out", jobs=1))
+    assert preview.rebuild().site is not None
+    status, kind, index = preview.response("/_static/search-index.js")
+    assert status == 200 and kind == "text/javascript; charset=utf-8"
+    paths = [f"/_static/search-index/{number}.js" for number in range(3)]
+    assert b'"shards": ["search-index/0.js", "search-index/1.js", "search-index/2.js"]' in index
+    before = [preview.response(path) for path in paths]
+    assert [(status, kind) for status, kind, _body in before] == [(200, "text/javascript; charset=utf-8")] * 3
+    page = source / "pages" / f"{PAGE}-0005.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("day to day", "day to day, served", 1), "utf-8")
+    assert preview.rebuild().site is not None
+    after = [preview.response(path) for path in paths]
+    assert [path for path, old, new in zip(paths, before, after, strict=True) if old != new] == [paths[2]]
+    assert b"day to day, served" in after[2][2] and b"in team 5" in after[2][2] and b"in team 1." in after[0][2]

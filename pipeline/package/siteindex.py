@@ -1,10 +1,11 @@
 """What packaging learnt of each site page, by the html store entry the page is a hard link to.
 
-The html renderer keeps every page in its store under ``<cache>/html/<key>``, the key a digest of
-everything the page is made from, and hard-links it into the site (pipeline/store.py): a site file with
-the inode of a store entry has that entry's bytes. So the digest, size and sections of the page as
-packaged (pipeline/package/site.py) are kept here by store key and path, and a package after a one-page
-edit reads one page instead of the whole site. A copied page (no hard links) or any other file is read.
+The html renderer keeps every page (and every search shard) in its store under ``<cache>/html/<key>``,
+the key a digest of everything the file is made from, and hard-links it into the site (pipeline/store.py):
+a site file with the inode of a store entry has that entry's bytes. So the digest, size and sections of
+the file as packaged (pipeline/package/site.py) are kept here by store key and path, and a package after
+a one-page edit reads that page and its search shard instead of the whole site. A copied file (no hard
+links) or any other file is read.
 The entries live in ``<cache>/package-site.pickle``, replaced whole (written, then renamed), holding
 the entries of the latest site read.
 """

@@ -44,38 +44,34 @@ class Body:
 @dataclass(slots=True)
 class SiteCache:
     """What a build reuses from earlier builds: the templated pages (with their search entries and linked
-    assets) by content key, in memory (``handbook serve``) or in the cache folder; the latest citations."""
+    assets) and search shards by content key, in memory (``handbook serve``) or in the cache folder; the
+    latest citations."""
 
     pages: Store = field(default_factory=Store)
     citations: dict[str, Citations] = field(default_factory=dict)
     # what the contents and the references list of each page, digested, by (list, page id, page source key)
     listed: dict[tuple[str, str, str], str] = field(default_factory=dict)
     keys: dict[tuple[object, ...], str] = field(default_factory=dict)  # each page's key by what it digests
-    found: dict[str, tuple[bytes, list[str]]] = field(default_factory=dict)  # each page's search entry and assets
 
 
 @dataclass(slots=True)
 class Site:
-    """The site in memory: generated files by site path, files kept whole in the cache (``linked``, by key),
-    each page's search index entry (the index, megabytes, is joined when asked for), and source files
-    copied as they are."""
+    """The site in memory: generated files by site path, files kept whole in the cache (``linked``, by key:
+    the pages and the search shards), and source files copied as they are."""
 
     files: dict[str, bytes]
     assets: dict[str, Path]
     linked: dict[str, str] = field(default_factory=dict)
-    search: list[bytes] = field(default_factory=list)
 
     def generated(self) -> list[str]:
         """The site path of every file the site is made of, besides the copied source files."""
-        return sorted([*self.files, *self.linked, SEARCH_INDEX])
+        return sorted([*self.files, *self.linked])
 
     def get(self, path: str, cache: SiteCache) -> bytes | None:
         if path in self.files:
             return self.files[path]
         if path in self.linked:
             return cache.pages.get(self.linked[path])
-        if path == SEARCH_INDEX:
-            return site_search.script(self.search)
         source = self.assets.get(path)
         return source.read_bytes() if source is not None and source.is_file() else None
 
@@ -157,7 +153,8 @@ def _pages(
     cache: SiteCache,
     site: Site,
 ) -> set[str]:
-    """Each page into ``site``, templated only when not found in the cache; returns the files the pages link."""
+    """Each page and search shard into ``site``, templated or joined only when not found in the cache; returns
+    the files the pages link."""
     citations = cited[1]
     reference = site_links(names.references).reference
     book_key = digest(
@@ -166,10 +163,9 @@ def _pages(
         json.dumps(dataclasses.asdict(names), sort_keys=True),
         json.dumps(site_pages.book_context(book, names), sort_keys=True),
     )
-    linked: set[str] = set()
     rendered: dict[str, str] = {}  # each citation group's HTML, once: groups recur from page to page
     keys, cache.keys = cache.keys, {}
-    found, cache.found = cache.found, {}
+    page_keys: list[str] = []
     for index, page in enumerate(book.pages):
         prev, after = site_pages.neighbour(book, index, names)
         # the body, the page header and the contents all come from the page's text and its citations
@@ -187,24 +183,59 @@ def _pages(
             used = [rendered.get(s) or rendered.setdefault(s, citations.html(s, reference)) for s in page.cite_sources]
             key = digest("page.html", json.dumps(inputs), *used)
         cache.keys[inputs] = key
-        kept = found.get(key)
-        if kept is None or not (cache.pages.has_entry(key) and cache.pages.has_entry(f"{key}.search")):
-            stored = cache.pages.get(f"{key}.search")
-            if stored is None or not cache.pages.has_entry(key):
-                body = parts[index]
-                context = site_pages.page_context(book, index, names, body.rubrics)
-                filled = fill(body.html, body.uses, citations, reference)
-                entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference)
-                stored = "\n".join([entry, *body.assets]).encode()  # a JSON line (newlines escaped), then each asset
-                cache.pages.put(key, _html("page.html", {**context, "body": Markup(filled)}))
-                cache.pages.put(f"{key}.search", stored)
-            first, *rest = stored.split(b"\n")
-            kept = (first, [asset.decode() for asset in rest])
-        cache.found[key] = kept
+        page_keys.append(key)
         site.linked[f"{page.id}.html"] = key  # kept by the cache, written (or linked) from there
-        site.search.append(kept[0])
-        linked.update(kept[1])
+
+    def made(index: int) -> bytes:
+        """The page templated and kept under its key, with its search entry and assets (``<key>.search``)."""
+        body = parts[index]
+        context = site_pages.page_context(book, index, names, body.rubrics)
+        filled = fill(body.html, body.uses, citations, reference)
+        entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference)
+        stored = "\n".join([entry, *body.assets]).encode()  # a JSON line (newlines escaped), then each asset
+        cache.pages.put(page_keys[index], _html("page.html", {**context, "body": Markup(filled)}))
+        cache.pages.put(f"{page_keys[index]}.search", stored)
+        return stored
+
+    fresh = {index: made(index) for index, key in enumerate(page_keys) if not cache.pages.has_entry(key)}
+
+    def stored(index: int) -> bytes:
+        """The page's ``<key>.search`` entry: made now, kept, or (lost from the store) made again."""
+        found = fresh.get(index)
+        found = found if found is not None else cache.pages.get(f"{page_keys[index]}.search")
+        return found if found is not None else made(index)
+
+    runs = site_search.runs(len(page_keys))
+    linked: set[str] = set()
+    for number, run in enumerate(runs):
+        key, assets = _shard(number, run, page_keys, cache, stored)
+        site.linked[f"{STATIC_PREFIX}{site_search.shard_path(number)}"] = key
+        linked.update(assets)
+    site.files[SEARCH_INDEX] = site_search.index_script(len(runs))
     return linked
+
+
+def _shard(
+    number: int, run: range, page_keys: list[str], cache: SiteCache, stored: Callable[[int], bytes]
+) -> tuple[str, list[str]]:
+    """A search shard's store key and the files its pages (``run``, by index) link. The key digests the pages'
+    keys, so a shard in the store is linked as it is, with no page entry read; else it is joined from the
+    pages' entries (``stored``)."""
+    pages = [page_keys[index] for index in run]
+    key = digest("search-shard", str(number), *pages)
+    assets = cache.pages.get(f"{key}.assets") if cache.pages.has_entry(key) else None
+    if assets is not None:
+        cache.pages.keep(f"{page}.search" for page in pages)  # for the next edit to this shard
+        return key, assets.decode().split("\n") if assets else []
+    entries: list[bytes] = []
+    linked: set[str] = set()
+    for index in run:
+        entry, *rest = stored(index).split(b"\n")
+        entries.append(entry)
+        linked.update(asset.decode() for asset in rest)
+    cache.pages.put(key, site_search.shard_script(number, entries))
+    cache.pages.put(f"{key}.assets", "\n".join(sorted(linked)).encode())
+    return key, sorted(linked)
 
 
 def _citations(book: Book, config: Config, cache: SiteCache) -> tuple[str, Citations]:

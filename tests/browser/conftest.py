@@ -26,3 +26,26 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site_url(built_site: Path) -> Iterator[str]:
     with serve_folder(built_site) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five generated pages ("in team 1." … "in team 5.") in search shards of two pages: shards 0, 1 and 2."""
+    from bench.generate import generate
+    from pipeline.build import build
+    from pipeline.config import Config
+    from pipeline.render import site_search
+
+    need_browser()
+    work = tmp_path_factory.mktemp("sharded-site")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(site_search, "SHARD_PAGES", 2)
+        result = build(Config(source=generate(5, work / "source"), out=work / "out", formats=("html",)))
+    assert result.ok, result.diagnostics
+    return work / "out" / "html"
+
+
+@pytest.fixture(scope="session")
+def sharded_url(sharded_site: Path) -> Iterator[str]:
+    with serve_folder(sharded_site) as base:
+        yield base

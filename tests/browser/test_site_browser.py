@@ -303,3 +303,56 @@ def test_the_dark_palette_is_the_same_by_the_toggle_and_by_the_system_setting(ch
     assert all(dark[name] != value for name, value in zip(PALETTE, seen["light"], strict=False))  # all switch
     assert seen["print"][-3:-1] == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]  # black on white paper
     assert seen["print, dark by the system"][-3:-1] == seen["print, dark by the toggle"][-3:-1] == seen["print"][-3:-1]
+
+
+SHARDED = "skill-progression-map-{:04d}.html"
+
+
+@pytest.mark.parametrize("where", ["file", "http"])
+def test_search_loads_every_shard_and_finds_words_in_the_first_and_the_last(
+    context: Any, sharded_site: Path, sharded_url: str, where: str
+) -> None:
+    """Five pages in three shards: a phrase of page 1 (shard 0) and of page 5 (shard 2) are found, and a
+    phrase on every page lists them in book order, whichever shard ran first."""
+    base = sharded_site.as_uri() + "/" if where == "file" else sharded_url
+    page = context.new_page()
+    errors = watch_errors(page)
+    for number in (1, 5):
+        page.goto(base + "search.html?q=" + quote(f'"in team {number}."'))
+        hits = search_results(page)
+        assert hits and {urldefrag(hit).url for hit in hits} == {SHARDED.format(number)}
+        assert page.locator(".search-hit mark").first.inner_text() == f"in team {number}."
+    page.goto(base + "search.html?q=" + quote('"day to day, in team"'))
+    assert [urldefrag(hit).url for hit in search_results(page)] == [SHARDED.format(n) for n in range(1, 6)]
+    loaded = page.evaluate("window.HANDBOOK_SEARCH_SHARDS.map(shard => shard.shard)")
+    assert sorted(loaded) == [0, 1, 2]
+    assert errors == []
+
+
+def test_search_orders_pages_by_book_whatever_order_the_shards_arrive_in(context: Any, sharded_url: str) -> None:
+    """Shard 0 held back until the other two have run: the results still come in book order."""
+    held: list[Any] = []
+
+    def hold_the_first(route: Any) -> None:
+        if route.request.url.endswith("/0.js"):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page = context.new_page()
+    page.route("**/_static/search-index/*.js", hold_the_first)
+    page.goto(sharded_url + "search.html?q=" + quote('"day to day, in team"'), wait_until="domcontentloaded")
+    page.wait_for_function("() => (window.HANDBOOK_SEARCH_SHARDS || []).length === 2")
+    assert page.get_attribute(".search-form", "data-ready") is None  # no search before every shard ran
+    [first] = held
+    first.continue_()
+    assert [urldefrag(hit).url for hit in search_results(page)] == [SHARDED.format(n) for n in range(1, 6)]
+    assert page.evaluate("window.HANDBOOK_SEARCH_SHARDS.map(shard => shard.shard)")[-1] == 0
+
+
+def test_a_shard_that_does_not_load_says_the_index_could_not_be_loaded(context: Any, sharded_url: str) -> None:
+    page = context.new_page()
+    page.route("**/_static/search-index/1.js", lambda route: route.abort())
+    page.goto(sharded_url + "search.html?q=" + quote('"in team 1."'))
+    expect(page.locator("#search-status")).to_have_text("The search index could not be loaded.")
+    assert page.get_attribute(".search-form", "data-ready") is None and page.locator(".search-hit").count() == 0

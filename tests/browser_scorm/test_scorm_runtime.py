@@ -383,6 +383,27 @@ def test_api_is_found_through_the_opener_of_a_popup(
         context.close()
 
 
+@pytest.mark.parametrize("learner", VERSIONS, indirect=True)
+def test_search_works_inside_the_launched_package(learner: Learner) -> None:
+    """The header's search box in the LMS's frame: search.html loads the index and its shards from the package,
+    finds the phrase of the third page, and its hit opens that page, which the session sees."""
+    learner.launch()
+    site = learner.site
+    site.fill("#site-search-q", '"in team 3."')
+    site.press("#site-search-q", "Enter")
+    site.wait_for_url("**/search.html?q=*")
+    site.wait_for_selector(".search-form[data-ready='true']")
+    hits = site.locator(".search-hit__link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hits and {hit.split("#")[0] for hit in hits} == {"skill-progression-map-0003.html"}
+    assert site.locator(".search-hit mark").first.inner_text() == "in team 3."
+    site.locator(".search-hit__link").first.click()
+    site.wait_for_url("**/skill-progression-map-0003.html*")
+    learner.sco.wait_for_function(
+        "() => window.HandbookSCORM.state().location.startsWith('skill-progression-map-0003')"
+    )
+    assert learner.errors == []
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_without_an_lms_the_content_is_a_plain_site(
     chromium: Any, lms: Lms, packages: dict[str, str], version: str

@@ -1,7 +1,9 @@
 /*
- * Offline full-text search. The index is a script defining window.HANDBOOK_SEARCH_INDEX, loaded with a
- * <script> element, so it works from file:// where fetch() of a local file is refused.
- * Index: {pages: [[href, title, [[anchor, heading, text], ...]], ...]}.
+ * Offline full-text search. The index is scripts loaded with <script> elements, so it works from file://
+ * where fetch() of a local file is refused: the form's data-index defines window.HANDBOOK_SEARCH_INDEX =
+ * {version: 2, shards: [path, ...]} (paths relative to it), and each shard, loaded in parallel, pushes
+ * {shard: n, pages: [[href, title, [[anchor, heading, text], ...]], ...]} onto window.HANDBOOK_SEARCH_SHARDS.
+ * Pages are in book order: shard by shard by number, whichever loaded first.
  * A query is words and "quoted phrases"; a section matches when it contains all of them.
  * The words it shows come from window.handbookLabels (site.js), in the handbook's language.
  */
@@ -45,9 +47,13 @@
   }
 
   function prepare() {
-    var index = window.HANDBOOK_SEARCH_INDEX || { pages: [] };
+    var shards = (window.HANDBOOK_SEARCH_SHARDS || []).slice().sort(function (a, b) { return a.shard - b.shard; });
+    var pages = [];
+    shards.forEach(function (shard) {
+      pages = pages.concat(shard.pages);
+    });
     sections = [];
-    index.pages.forEach(function (page, order) {
+    pages.forEach(function (page, order) {
       page[2].forEach(function (section) {
         sections.push({
           href: page[0] + (section[0] ? "#" + encodeURIComponent(section[0]) : ""),
@@ -198,19 +204,42 @@
     }
   }
 
+  /* Calls loaded(script) once the script at src has run; failed() if it does not load. */
+  function load(src, loaded, failed) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = function () {
+      loaded(script);
+    };
+    script.onerror = failed;
+    document.head.appendChild(script);
+  }
+
+  /* The index file, then all its shards at once; done() when every shard has run. */
   function loadIndex(done) {
-    if (window.HANDBOOK_SEARCH_INDEX) {
-      done();
-      return;
+    function fail() {
+      status.textContent = labels.text("search_failed");
     }
     status.textContent = labels.text("search_loading");
-    var script = document.createElement("script");
-    script.src = form.getAttribute("data-index");
-    script.onload = done;
-    script.onerror = function () {
-      status.textContent = labels.text("search_failed");
-    };
-    document.head.appendChild(script);
+    load(form.getAttribute("data-index"), function (script) {
+      var index = window.HANDBOOK_SEARCH_INDEX;
+      var waiting = index && index.shards ? index.shards.length : -1;
+      if (waiting < 0) {
+        fail();
+        return;
+      }
+      if (!waiting) {
+        done();
+      }
+      index.shards.forEach(function (path) {
+        load(new URL(path, script.src).href, function () {
+          waiting -= 1;
+          if (!waiting) {
+            done();
+          }
+        }, fail);
+      });
+    }, fail);
   }
 
   var timer = null;
