@@ -148,7 +148,8 @@ def _render(
 
     Renderers run first, each from its pages' parts, then the packagers, which read the staged site
     (``config.out/html``). A site rendered only for them is removed before publishing: outputs/ keeps
-    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``).
+    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``), and
+    every packager but the first in one of its own beside the first.
     """
     book = result.book
     assert book is not None
@@ -164,7 +165,11 @@ def _render(
                 if progress:
                     progress(name)
                 staged[name] = renderer(name).render(book, result.parts[name], config.out, config)
-        staged.update(package(stages.packagers, book, config.out, config, progress))
+        aside = stages.packagers[1:] if _forking(config.jobs) else ()
+        for name in aside:  # each reads the staged site, complete by now
+            forked[name] = stack.enter_context(Forked(_packaged(name, book, config)))
+        here = [name for name in stages.packagers if name not in aside]
+        staged.update(package(here, book, config.out, config, progress))
         for name, job in forked.items():
             staged[name], seconds = job.result()
             if progress:
@@ -175,9 +180,14 @@ def _render(
     return {name: staged[name] for name in (*stages.renderers, *stages.packagers) if name in staged}
 
 
+def _forking(jobs: int) -> bool:
+    """Whether stages may run in forked processes: not for ``--jobs 1``, on one core, or without fork."""
+    return jobs != 1 and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
+
+
 def _beside(stages: Plan, jobs: int) -> tuple[str, ...]:
-    """The renderers to fork: none for ``--jobs 1``, on one core, or when nothing else would run meanwhile."""
-    if jobs == 1 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    """The renderers to fork: none unless forking, or when nothing else would run meanwhile."""
+    if not _forking(jobs):
         return ()
     names = tuple(name for name in stages.renderers if name in BESIDE)
     return names if len(stages.renderers) + len(stages.packagers) > len(names) else ()
@@ -191,6 +201,17 @@ def _timed(name: str, result: BuildResult, config: Config) -> Callable[[], tuple
     def run() -> tuple[list[Path], float]:
         started = time.perf_counter()
         written = renderer(name).render(book, parts, config.out, config)
+        return written, time.perf_counter() - started
+
+    return run
+
+
+def _packaged(name: str, book: Book, config: Config) -> Callable[[], tuple[list[Path], float]]:
+    """A packager's run, returning its files and its seconds."""
+
+    def run() -> tuple[list[Path], float]:
+        started = time.perf_counter()
+        written = package([name], book, config.out, config)[name]
         return written, time.perf_counter() - started
 
     return run

@@ -125,3 +125,63 @@ def test_a_failing_main_stage_stops_the_forked_one_and_leaves_outputs_unchanged(
     assert time.monotonic() - started < 30  # the forked stage was killed, not waited for
     assert tree(out) == before
     assert children() == []
+
+
+PACKAGES = ("html", "json", "scorm12", "scorm2004")
+
+
+def test_every_packager_but_the_first_runs_beside_it_and_makes_the_same_zips(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import package as package_mod
+
+    real = package_mod.packager
+    ran = tmp_path / "ran"
+
+    def recorded(name: str) -> package_mod.Packager:
+        found = real(name)
+
+        class Recorded:
+            def package(self, *args: object) -> list[Path]:
+                with ran.open("a", encoding="utf-8") as log:  # from whichever process runs it
+                    log.write(f"{name} {os.getpid()}\n")
+                return found.package(*args)  # type: ignore[arg-type]
+
+        return Recorded()
+
+    monkeypatch.setattr(package_mod, "packager", recorded)
+    assert build(Config(source=source, out=tmp_path / "forked", formats=PACKAGES)).ok
+    pids = dict(line.split() for line in ran.read_text(encoding="utf-8").splitlines())
+    assert pids["scorm12"] == str(os.getpid()) and pids["scorm2004"] != str(os.getpid())
+    assert children() == []
+    ran.unlink()
+    assert build(Config(source=source, out=tmp_path / "serial", formats=PACKAGES, jobs=1)).ok
+    assert set(ran.read_text(encoding="utf-8").split()[1::2]) == {str(os.getpid())}  # --jobs 1: no fork
+    assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
+
+
+def test_a_failing_forked_packager_fails_the_build_and_leaves_outputs_unchanged(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.package import scorm
+
+    out = tmp_path / "out"
+    assert build(Config(source=source, out=out, formats=PACKAGES)).ok
+    before = tree(out)
+    page = source / "pages" / "skill-progression-map-0003.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nAnother sentence.\n", encoding="utf-8")
+    parent = os.getpid()
+    real = scorm.ScormPackager.package
+
+    def broken(self: scorm.ScormPackager, *args: object) -> list[Path]:
+        if self.version.key == "2004":
+            assert os.getpid() != parent  # it runs in the forked process
+            raise PipelineError("the disk is full")
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scorm.ScormPackager, "package", broken)
+    with pytest.raises(PipelineError, match="the disk is full"):
+        build(Config(source=source, out=out, formats=PACKAGES))
+    assert tree(out) == before
+    assert children() == []
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left
