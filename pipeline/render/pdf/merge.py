@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -156,9 +156,10 @@ class Merger:
     def _append(self, arrival: Arrival) -> None:
         from pipeline.render.pdf.pdfwrite import Copy
 
-        reader = _reader(arrival.pdf)
         first = len(self._pages)
-        self._pages += Copy(reader, self._open(reader), self._links).pages()
+        # closed, the reader holds no reference cycle: the chunk's objects are freed now, not by a later collection
+        with _reader(arrival.pdf) as reader:
+            self._pages += Copy(reader, self._open(reader), self._links).pages()
         self._bookmarks.append(Bookmarks(first, arrival.anchors, arrival.outline))
 
     def _links(self, annots: ArrayObject, copy: Copy) -> bytes:
@@ -274,13 +275,17 @@ def _write_items(out: PdfFile, items: list[Item], parent: int, pages: list[int])
 
 
 def _write_names(out: PdfFile, dests: dict[str, Destination], pages: list[int]) -> int:
-    """The /Dests name tree, one sorted array (`file.pdf#nameddest=…` works as with a single call); its number."""
-    from pipeline.render.pdf.pdfwrite import array, destination, dictionary, text
+    """The /Dests name tree, one sorted array (`file.pdf#nameddest=…` works as with a single call), written as it
+    is made (a name and a destination for every id); its number."""
+    from pipeline.render.pdf.pdfwrite import destination, text
 
-    names = []
-    for name in sorted(dests):
-        page, left, top = dests[name]
-        names += [text(name), destination(pages[page], left, top)]
+    def entries() -> Iterator[bytes]:
+        yield b"<<\n/Names ["
+        for name in sorted(dests):
+            page, left, top = dests[name]
+            yield b" " + text(name) + b" " + destination(pages[page], left, top)
+        yield b" ]\n>>"
+
     number = out.reserve()
-    out.write(number, dictionary([("/Names", array(names))]))
+    out.write_pieces(number, entries())
     return number
