@@ -26,10 +26,10 @@ from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.model import Book
 from pipeline.render import pdf as pdf_mod
-from pipeline.render.pdf import stage
+from pipeline.render.pdf import chunks, stage
 from pipeline.render.pdf.chunks import plan
 from pipeline.render.pdf.compose import compose
-from pipeline.render.pdf.document import Section, print_book
+from pipeline.render.pdf.document import PrintBook, Section, print_book
 from pipeline.render.pdf.fonts import font_files, font_roots, fonts_css
 from pipeline.render.pdf.merge import Arrival, Merger
 from pipeline.render.pdf.numbering import Paginated
@@ -486,7 +486,7 @@ def test_weasyprint_fetches_nothing_remote(loopback: tuple[str, list[str]], tmp_
 
 
 @pytest.mark.slow
-def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
+def test_chunked_pdf_matches_a_single_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = generate(3, tmp_path / "src")
     config = Config(source=source, out=tmp_path / "out", jobs=2)
     book, parts = pdf_parts(config)
@@ -494,9 +494,18 @@ def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
     planned = plan(print_book(book, parts, _citations(book, config)), 20)
     assert len(planned) >= 3 and planned[-1].back  # front, ≥2 chapter chunks, the last with the references
     trace: list[str] = []
+
+    def composed(document: PrintBook, **options: Any) -> str:
+        trace.append("composed")
+        return compose(document, **options)
+
+    monkeypatch.setattr(chunks, "compose", composed)
     [chunked] = stage.render_books(
         [(book, parts)], chunked_out, config, chunk_threshold=10, chunk_pages=20, trace=trace
     )
+    # each call's HTML is composed as the call is handed to a worker, once: none waits in the queue composed
+    assert trace[1::2] == ["composed"] * (len(trace) // 2)
+    del trace[1::2]
     [single] = stage.render_books([(book, parts)], single_out, Config(source=source, out=tmp_path / "out2"))
     one, many = PdfReader(single), PdfReader(chunked)
     assert len(many.pages) == len(one.pages)
@@ -514,13 +523,13 @@ def test_chunked_pdf_matches_a_single_call(tmp_path: Path) -> None:
     cache = config.cache / "pdf"
     for finished in cache.glob("*.pdf"):
         finished.unlink()
-    chunks = sorted((cache / "chunks").iterdir())
+    chunk_files = sorted((cache / "chunks").iterdir())
     trace.clear()
     [again] = stage.render_books(
         [(book, parts)], tmp_path / "again", config, chunk_threshold=10, chunk_pages=20, trace=trace
     )
     assert again.read_bytes() == chunked.read_bytes()
-    assert sorted((cache / "chunks").iterdir()) == chunks
+    assert sorted((cache / "chunks").iterdir()) == chunk_files
     assert trace == []
 
 

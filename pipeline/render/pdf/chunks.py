@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pipeline.diagnostics import PipelineError
-from pipeline.render.pdf.compose import compose
+from pipeline.render.pdf.compose import compose, pieces
 from pipeline.render.pdf.document import Chapter, PrintBook, Section
 from pipeline.render.pdf.merge import Arrival, Merger
 from pipeline.render.pdf.numbering import Paginated
@@ -88,6 +90,9 @@ class Chunked:
     (page count and anchors, which do not depend on the first page) and chunk PDFs (by first page) are
     kept in ``cache`` by the hash of their HTML, so a chunk whose content and first page did not change
     is not rendered again, and one whose content did not change is not waited for.
+
+    A chunk's HTML is hashed piece by piece (compose.pieces: one chapter at a time) and composed only as
+    its call starts; what is kept between calls is the chunks' keys, page counts and anchors.
     """
 
     def __init__(self, book: PrintBook, task: Task, chunk_pages: int, cache: Path, label: str, out: Path) -> None:
@@ -95,11 +100,13 @@ class Chunked:
         self.parts = plan(book, chunk_pages)
         self.cache = cache
         self.label = label
-        # pypdf cannot merge structure trees, and parsing them costs most of the merge: chunks are untagged
-        self.task = replace(task, tags=False)
+        self.identifier = task.identifier  # the merged PDF's /ID
+        # pypdf cannot merge structure trees, and parsing them costs most of the merge: chunks are untagged;
+        # no chunk has an /ID (the merge gives the book its own), so a chunk's key holds across edits elsewhere
+        self.task = replace(task, tags=False, identifier="")
         widest = 10 ** len(str(estimated_pages(book))) - 1
-        self.placeholder = self._task(self.parts[FRONT], dict.fromkeys(book.ids, widest))
-        self.tasks = [self.placeholder, *(self._task(part, None) for part in self.parts[1:])]
+        self.placeholder = dict.fromkeys(book.ids, widest)  # the numbers the contents is measured with
+        self.keys: dict[int, str] = {}  # part → the cache key of its HTML, once looked up
         self.front_pages: int | None = None  # cover and contents
         self.counts: dict[int, int] = {}  # part → page count
         self.pages_of: dict[int, dict[str, int]] = {}  # part → page index of each id, once paginated
@@ -107,7 +114,7 @@ class Chunked:
         self.numbered: dict[int, int] = {}  # part → the first page it was told
         self.rendered: set[int] = set()  # parts whose PDF, numbered from their current first page, is merging
         self.numbers: dict[str, int] = {}  # the page numbers the contents is being rendered with
-        self.contents: tuple[dict[str, int], bytes] | None = None  # the front matter: its numbers, its PDF
+        self.contents: tuple[dict[str, int], Path] | None = None  # the front matter: its numbers, its PDF
         self.running: set[int] = set()
         self.measuring = False
         self.looked_up: set[int] = set()
@@ -121,32 +128,35 @@ class Chunked:
     def ready(self) -> list[Unit]:
         units = []
         if self.front_pages is None and not self.measuring:
-            known = self._layout(self.placeholder)
+            key = self._key(FRONT, self.placeholder)
+            known = self._layout(key)
             if known is None:
                 self.measuring = True
-                units.append(
-                    Unit(FRONT, "measure", measure, self.placeholder, f"{self.label}: contents (measure)", urgent=True)
-                )
+                compose_task, label = self._composer(FRONT, self.placeholder), f"{self.label}: contents (measure)"
+                units.append(Unit(FRONT, "measure", measure, compose_task, label, key, urgent=True))
             else:
                 self.front_pages = known.pages
         for part in range(1, len(self.parts)):
             if part in self.rendered or part in self.running:
                 continue
+            key = self._chunk_key(part)
             if part not in self.layouts and part not in self.looked_up:
                 self.looked_up.add(part)
-                known = self._layout(self.tasks[part])
+                known = self._layout(key)
                 if known is not None:
                     self._laid_out(part, known)
             if part in self.layouts:
                 first = self._first(part)
                 if first is None:
                     continue  # known length, unknown start: wait for the chunks before it
-                pdf = self._pdf(self.tasks[part], first)
+                pdf = self._pdf(key, first)
                 if pdf is not None:
                     self._rendered(part, pdf)
                     continue
             self.running.add(part)
-            units.append(Unit(part, "chunk", render_chunk, self.tasks[part], f"{self.label}: chunk {part}"))
+            units.append(
+                Unit(part, "chunk", render_chunk, self._composer(part, None), f"{self.label}: chunk {part}", key)
+            )
         if self.contents is None and FRONT not in self.running and self._paginated():
             units += self._contents()
         return units
@@ -169,22 +179,21 @@ class Chunked:
     def done(self, unit: Unit, result: Any) -> None:
         if unit.kind == "measure":
             assert isinstance(result, Layout)
-            self._save(self._key(unit.task) + ".json", result)
+            self._save(unit.key + ".json", result)
             self.front_pages, self.measuring = result.pages, False
             return
         assert isinstance(result, Chunk)
         self.running.discard(unit.part)
-        key = self._key(unit.task)
+        key = unit.key
         self._save(key + ".json", result.layout)
         if unit.part == FRONT:
-            self._save(key + "-1.pdf", result.pdf)
-            self._front(self.numbers, result.layout, result.pdf)
+            self._front(self.numbers, result.layout, self._save(key + "-1.pdf", result.pdf))
             return
         first = self.numbered.pop(unit.part)
-        self._save(f"{key}-{first}.pdf", result.pdf)
+        pdf = self._save(f"{key}-{first}.pdf", result.pdf)
         self._laid_out(unit.part, result.layout)
         if first == self._first(unit.part):  # else the chunks were numbered again meanwhile: render it again
-            self._rendered(unit.part, result.pdf)
+            self._rendered(unit.part, pdf)
 
     def result(self) -> Path | None:
         if self.merged is not None or self.contents is None or len(self.rendered) < len(self.parts) - 1:
@@ -200,7 +209,7 @@ class Chunked:
             for anchor, (page, left, top) in layout.anchors.items()
         }
         arrival = Arrival(front, self.layouts[FRONT].anchors, self._outline(self.parts[FRONT]))
-        self.merged = self.merger.finish(arrival, len(self.parts), dests, self.task.identifier)
+        self.merged = self.merger.finish(arrival, len(self.parts), dests, self.identifier)
         return self.merged
 
     def close(self) -> None:
@@ -208,18 +217,29 @@ class Chunked:
 
     # ---- the parts ------------------------------------------------------------------------------------
 
-    def _task(self, part: Part, numbers: dict[str, int] | None) -> Task:
-        html = compose(
-            self.book,
-            front=part.front,
-            chapters=part.chapters,
-            back=part.back,
-            numbers=numbers,
-            bookmarks=False,
-            goto=True,
-        )
-        # no chunk has an /ID (merge.py gives the book its own), so a chunk's cache key holds across edits elsewhere
-        return replace(self.task, html=html, identifier="")
+    def _composer(self, part: int, numbers: dict[str, int] | None) -> Callable[[], Task]:
+        """What composes ``part``'s task (with ``numbers`` in its contents) when its call starts."""
+        return functools.partial(self._task, part, numbers)
+
+    def _task(self, part: int, numbers: dict[str, int] | None) -> Task:
+        return replace(self.task, html=compose(self.book, **self._options(part, numbers)))
+
+    def _options(self, part: int, numbers: dict[str, int] | None) -> dict[str, Any]:
+        """``part``'s HTML, as compose.compose's arguments."""
+        chosen = self.parts[part]
+        return {
+            "front": chosen.front,
+            "chapters": chosen.chapters,
+            "back": chosen.back,
+            "numbers": numbers,
+            "bookmarks": False,
+            "goto": True,
+        }
+
+    def _chunk_key(self, part: int) -> str:
+        if part not in self.keys:
+            self.keys[part] = self._key(part, None)
+        return self.keys[part]
 
     def _first(self, part: int) -> int | None:
         """The number of ``part``'s first page (the cover is page 1), once every page count before it is known."""
@@ -239,8 +259,8 @@ class Chunked:
         self.counts[part] = layout.pages
         self.pages_of[part] = layout.page_of()
 
-    def _rendered(self, part: int, pdf: bytes) -> None:
-        self.rendered.add(part)  # the merge keeps the PDF until it is appended, not longer
+    def _rendered(self, part: int, pdf: Path) -> None:
+        self.rendered.add(part)  # the merge reads the PDF from the cache when it appends it
         self.merger.add(part, pdf, self.layouts[part].anchors, self._outline(self.parts[part]))
 
     def _outline(self, part: Part) -> tuple[Section, ...]:
@@ -264,16 +284,17 @@ class Chunked:
     def _contents(self) -> list[Unit]:
         """The front matter with every heading's page number: rendered as soon as every chunk is paginated."""
         numbers = self._numbers(self.pages_of)
-        task = self._task(self.parts[FRONT], numbers)
-        known, pdf = self._layout(task), self._pdf(task, 1)
+        key = self._key(FRONT, numbers)
+        known, pdf = self._layout(key), self._pdf(key, 1)
         if known is not None and pdf is not None:
             self._front(numbers, known, pdf)
             return self.ready() if self.contents is None else []
         self.running.add(FRONT)
         self.numbers = numbers
-        return [Unit(FRONT, "contents", render_chunk, task, f"{self.label}: contents", urgent=True)]
+        compose_task = self._composer(FRONT, numbers)
+        return [Unit(FRONT, "contents", render_chunk, compose_task, f"{self.label}: contents", key, urgent=True)]
 
-    def _front(self, numbers: dict[str, int], layout: Layout, pdf: bytes) -> None:
+    def _front(self, numbers: dict[str, int], layout: Layout, pdf: Path) -> None:
         self.layouts[FRONT] = layout
         if layout.pages == self.front_pages:
             self.contents = (numbers, pdf)
@@ -292,13 +313,17 @@ class Chunked:
 
     # ---- the cache --------------------------------------------------------------------------------------
 
-    def _key(self, task: Task) -> str:
+    def _key(self, part: int, numbers: dict[str, int] | None) -> str:
+        """The hash of ``part``'s task, its HTML hashed as it is composed (never held whole)."""
+        task = self.task
         digest = hashlib.sha256(f"chunk\0{task.identifier}\0{task.variant}\0{task.tags}\0".encode())
-        digest.update(task.salt.encode() + b"\0" + task.html.encode())
+        digest.update(task.salt.encode() + b"\0")
+        for piece in pieces(self.book, **self._options(part, numbers)):
+            digest.update(piece.encode())
         return digest.hexdigest()
 
-    def _layout(self, task: Task) -> Layout | None:
-        path = self.cache / f"{self._key(task)}.json"
+    def _layout(self, key: str) -> Layout | None:
+        path = self.cache / f"{key}.json"
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -307,14 +332,14 @@ class Chunked:
         }
         return Layout(int(data["pages"]), anchors)
 
-    def _pdf(self, task: Task, first: int) -> bytes | None:
-        path = self.cache / f"{self._key(task)}-{first}.pdf"
-        return path.read_bytes() if path.is_file() else None
+    def _pdf(self, key: str, first: int) -> Path | None:
+        path = self.cache / f"{key}-{first}.pdf"
+        return path if path.is_file() else None
 
-    def _save(self, name: str, result: Layout | bytes) -> None:
+    def _save(self, name: str, result: Layout | bytes) -> Path:
         """Replace, never rewrite: a hard-linked cache file in a published tree never changes (publish.py)."""
         data = result if isinstance(result, bytes) else json.dumps(asdict(result), sort_keys=True).encode()
         self.cache.mkdir(parents=True, exist_ok=True)
         tmp = self.cache / f".{name}.{os.getpid()}.tmp"
         tmp.write_bytes(data)
-        tmp.replace(self.cache / name)
+        return tmp.replace(self.cache / name)

@@ -1,4 +1,4 @@
-"""The print document: book → cover, contents, chapters (from render_page), references, as one HTML."""
+"""The print document: book → cover, contents, chapters (from render_page, made again as composed), references."""
 
 from __future__ import annotations
 
@@ -33,20 +33,35 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Chapter:
-    """One handbook page as a chapter: its body HTML with document-wide ids, and its outline."""
+    """One handbook page as a chapter: its outline and document-wide ids; its body HTML is made when composed."""
 
+    index: int  # the page's place in the book: the part its body is made from (``Bodies``)
     page_id: str
     title: str
     subtitle: str
-    html: str
     outline: Section
     ids: frozenset[str]
     text_length: int  # characters of text, to estimate its page count
 
 
 @dataclass(frozen=True, slots=True)
+class Bodies:
+    """The chapters' body HTML, made from the pages' parts (kept packed: pages.Parts) each time it is asked for.
+
+    Its caller drops it once used: the print HTML of a large handbook is never in memory all at once.
+    """
+
+    parts: Sequence[ChapterPart]
+    citations: Citations
+
+    def html(self, chapter: Chapter) -> str:
+        return _body(self.parts[chapter.index], chapter.page_id, self.citations)
+
+
+@dataclass(frozen=True, slots=True)
 class PrintBook:
-    """Everything the print template shows, already rendered: picklable, hashable input of a PDF."""
+    """Everything the print template shows: the front and back matter rendered, each chapter's body made as the
+    template reaches it (``body``)."""
 
     handbook_id: str
     kicker: str  # the line above the cover title: "Handbook" (in its language), or the title on a page's own PDF
@@ -63,6 +78,11 @@ class PrintBook:
     paper: str
     chapters: tuple[Chapter, ...]
     references: tuple[tuple[str, str], ...]  # (key, entry HTML) in bibliography order
+    bodies: Bodies
+
+    def body(self, chapter: Chapter) -> str:
+        """The chapter's body HTML, with document-wide ids."""
+        return self.bodies.html(chapter)
 
     @property
     def labels(self) -> Labels:
@@ -107,9 +127,11 @@ def print_book(
     """The print document of the whole book, or of some of its pages (a split PDF)."""
     man = book.manifest
     chosen = book.pages if pages is None else pages
+    if len(parts) != len(book.pages):
+        raise ValueError(f"{len(parts)} chapter parts for {len(book.pages)} pages")
     wanted = frozenset(page.id for page in chosen)
     chapters = tuple(
-        _chapter(page, part, citations) for page, part in zip(book.pages, parts, strict=True) if page.id in wanted
+        _chapter(index, page, parts[index], citations) for index, page in enumerate(book.pages) if page.id in wanted
     )
     cited = {c.key for page in chosen for c in page.citations}
     references = tuple((key, entry) for key, entry in citations.entries.items() if key in cited)
@@ -132,21 +154,27 @@ def print_book(
         "letter" if man.paper.lower() == "letter" else "A4",
         chapters,
         references,
+        Bodies(parts, citations),
     )
 
 
-def _chapter(page: Page, part: ChapterPart, citations: Citations) -> Chapter:
-    body = _localise(fill(part.body, part.uses, citations), page.id)
+def _chapter(index: int, page: Page, part: ChapterPart, citations: Citations) -> Chapter:
+    """The chapter's outline, ids and text length, from its body made once here (and dropped)."""
+    body = _body(part, page.id, citations)
     anchor = chapter_anchor(page.id)
     return Chapter(
+        index,
         page.id,
         page.title,
         str(page.meta.get("subtitle") or ""),
-        body,
         Section(1, page.title, anchor, part.tree),
         frozenset({anchor, *_ID.findall(body)}),
         len(plain(body)),
     )
+
+
+def _body(part: ChapterPart, page_id: str, citations: Citations) -> str:
+    return _localise(fill(part.body, part.uses, citations), page_id)
 
 
 def _print_href(page_id: str, fragment: str) -> str:

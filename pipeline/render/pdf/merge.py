@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +38,7 @@ MADE = frozenset({"/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot", "
 class Arrival:
     """A chunk for the merge: its PDF, its ids (page index in the chunk, left, top), its bookmarks."""
 
-    pdf: bytes
+    pdf: bytes | Path  # or the file that holds it (the cache's), read when the chunk is written
     anchors: dict[str, Destination]
     outline: tuple[Section, ...]
 
@@ -80,7 +80,7 @@ class Merger:
         self._thread = threading.Thread(target=self._work, name="pdf-merge", daemon=True)
         self._thread.start()
 
-    def add(self, part: int, pdf: bytes, anchors: dict[str, Destination], outline: Sequence[Section]) -> None:
+    def add(self, part: int, pdf: bytes | Path, anchors: dict[str, Destination], outline: Sequence[Section]) -> None:
         """Chunk ``part``: its PDF, where its ids are (its own page indices) and its bookmarks."""
         self._inbox.put((part, Arrival(pdf, anchors, tuple(outline))))
 
@@ -91,8 +91,6 @@ class Merger:
     def finish(self, front: Arrival, parts: int, dests: dict[str, Destination], identifier: str) -> Path:
         """The merged PDF's path: ``front`` first (its /Info, /Lang and other catalog entries), ``parts`` parts
         in all, /ID ``identifier``; ``dests`` are every id's page index in the merged PDF and position."""
-        from pypdf import PdfReader
-
         from pipeline.render.pdf.pdfwrite import CATALOG, PAGES, Copy, dictionary, reference
 
         self._finishing = True
@@ -103,7 +101,7 @@ class Merger:
                 raise self._error
             if self._next != parts:
                 raise RuntimeError(f"PDF merge: {self._next - 1} of {parts - 1} chunks arrived")
-            reader = PdfReader(io.BytesIO(front.pdf))
+            reader = _reader(front.pdf)
             out = self._open(reader)
             copy = Copy(reader, out, self._links)
             front_pages = copy.pages()
@@ -156,13 +154,12 @@ class Merger:
             self._file.discard()
 
     def _append(self, arrival: Arrival) -> None:
-        from pypdf import PdfReader
-
         from pipeline.render.pdf.pdfwrite import Copy
 
-        reader = PdfReader(io.BytesIO(arrival.pdf))
         first = len(self._pages)
-        self._pages += Copy(reader, self._open(reader), self._links).pages()
+        # closed, the reader holds no reference cycle: the chunk's objects are freed now, not by a later collection
+        with _reader(arrival.pdf) as reader:
+            self._pages += Copy(reader, self._open(reader), self._links).pages()
         self._bookmarks.append(Bookmarks(first, arrival.anchors, arrival.outline))
 
     def _links(self, annots: ArrayObject, copy: Copy) -> bytes:
@@ -184,6 +181,12 @@ class Merger:
         number = copy.out.reserve()
         self._annots.append((number, entries))
         return reference(number)
+
+
+def _reader(pdf: bytes | Path) -> PdfReader:
+    from pypdf import PdfReader
+
+    return PdfReader(pdf if isinstance(pdf, Path) else io.BytesIO(pdf))
 
 
 def _goto(annot: PdfObject | None) -> str | None:
@@ -272,13 +275,17 @@ def _write_items(out: PdfFile, items: list[Item], parent: int, pages: list[int])
 
 
 def _write_names(out: PdfFile, dests: dict[str, Destination], pages: list[int]) -> int:
-    """The /Dests name tree, one sorted array (`file.pdf#nameddest=…` works as with a single call); its number."""
-    from pipeline.render.pdf.pdfwrite import array, destination, dictionary, text
+    """The /Dests name tree, one sorted array (`file.pdf#nameddest=…` works as with a single call), written as it
+    is made (a name and a destination for every id); its number."""
+    from pipeline.render.pdf.pdfwrite import destination, text
 
-    names = []
-    for name in sorted(dests):
-        page, left, top = dests[name]
-        names += [text(name), destination(pages[page], left, top)]
+    def entries() -> Iterator[bytes]:
+        yield b"<<\n/Names ["
+        for name in sorted(dests):
+            page, left, top = dests[name]
+            yield b" " + text(name) + b" " + destination(pages[page], left, top)
+        yield b" ]\n>>"
+
     number = out.reserve()
-    out.write(number, dictionary([("/Names", array(names))]))
+    out.write_pieces(number, entries())
     return number

@@ -6,7 +6,9 @@ reach, renumbered, and the reader can then be dropped. Imported only when a chun
 
 from __future__ import annotations
 
+import array as arrays
 import io
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -26,6 +28,7 @@ from pypdf.generic import (
 )
 
 CATALOG, PAGES = 1, 2  # reserved up front: pages point /Parent at the page tree before it is written
+UNWRITTEN = 0  # the offset of an object not written yet (offset 0 is the header's)
 BINARY = b"%\xe2\xe3\xcf\xd3\n"  # the comment that marks the file as binary (as pypdf writes it)
 Number = Callable[[int], int]  # an object number in the source PDF → its number in the file written
 
@@ -38,34 +41,40 @@ class PdfFile:
         self._file: BinaryIO = path.open("wb")
         self._file.write(header + b"\n" + BINARY)
         self._position = len(header) + 1 + len(BINARY)
-        self._offsets: list[int | None] = [None, None]  # by number - 1: the catalog and the page tree come last
+        # by number - 1, 8 bytes each; 0 until written (the header is at 0): the catalog and page tree come last
+        self._offsets = arrays.array("Q", (UNWRITTEN, UNWRITTEN))
 
     def reserve(self) -> int:
         """A new object number, to be written later."""
-        self._offsets.append(None)
+        self._offsets.append(UNWRITTEN)
         return len(self._offsets)
 
     def write(self, number: int, body: bytes) -> None:
         """Object ``number`` (reserved) with its serialised ``body``."""
-        assert self._offsets[number - 1] is None, f"object {number} written twice"
+        self.write_pieces(number, (body,))
+
+    def write_pieces(self, number: int, body: Iterable[bytes]) -> None:
+        """Object ``number`` (reserved), its serialised body written piece by piece as ``body`` makes it."""
+        assert self._offsets[number - 1] == UNWRITTEN, f"object {number} written twice"
         self._offsets[number - 1] = self._position
-        data = b"%d 0 obj\n%s\nendobj\n" % (number, body)
-        self._file.write(data)
-        self._position += len(data)
+        for data in itertools.chain((b"%d 0 obj\n" % number,), body, (b"\nendobj\n",)):
+            self._file.write(data)
+            self._position += len(data)
 
     def close(self, info: int | None, identifier: bytes) -> None:
-        """The cross-reference table and the trailer; every reserved object must have been written."""
-        missing = [number for number, offset in enumerate(self._offsets, start=1) if offset is None]
+        """The cross-reference table (written a line at a time) and the trailer; every reserved object must have
+        been written."""
+        missing = [number for number, offset in enumerate(self._offsets, start=1) if offset == UNWRITTEN]
         assert not missing, f"objects reserved but not written: {missing[:5]}"
-        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % (len(self._offsets) + 1)]
-        lines += [b"%010d 00000 n \n" % offset for offset in self._offsets if offset is not None]
+        self._file.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self._offsets) + 1))
+        self._file.writelines(b"%010d 00000 n \n" % offset for offset in self._offsets)
         trailer = b"trailer\n<<\n/Size %d\n/Root %d 0 R\n" % (len(self._offsets) + 1, CATALOG)
         if info is not None:
             trailer += b"/Info %d 0 R\n" % info
         if identifier:
             twice = serialise(ByteStringObject(identifier), _no_references)
             trailer += b"/ID [ %s %s ]\n" % (twice, twice)
-        self._file.write(b"".join(lines) + trailer + b">>\nstartxref\n%d\n%%%%EOF\n" % self._position)
+        self._file.write(trailer + b">>\nstartxref\n%d\n%%%%EOF\n" % self._position)
         self._file.close()
 
     def discard(self) -> None:

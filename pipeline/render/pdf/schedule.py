@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,13 +17,18 @@ from pipeline.render.pdf.weasy import Task, write
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """One WeasyPrint call that a job needs: ``function(task, ask)``; ``part`` and ``label`` are the job's."""
+    """One WeasyPrint call that a job needs: ``function(compose(), ask)``; ``part``, ``label``, ``key`` are the job's.
+
+    Its task is composed as the call starts and dropped once handed over: the calls waiting in the queue hold
+    no HTML.
+    """
 
     part: int
     kind: str
     function: Function
-    task: Task
+    compose: Callable[[], Task]
     label: str
+    key: str = ""  # the task's cache key (chunks.py)
     urgent: bool = False  # others wait for it: before any call queued earlier
 
 
@@ -55,8 +61,8 @@ class Work(Protocol):
 class Single:
     """A PDF from one WeasyPrint call."""
 
-    def __init__(self, task: Task, label: str) -> None:
-        self._unit: Unit | None = Unit(0, "write", write, task, label)
+    def __init__(self, compose: Callable[[], Task], label: str) -> None:
+        self._unit: Unit | None = Unit(0, "write", write, compose, label)
         self._pdf: bytes | None = None
 
     def ready(self) -> list[Unit]:
@@ -109,7 +115,7 @@ def _here(works: list[Work], trace: list[str] | None) -> None:
                     raise PipelineError(f"PDF: {unit.label} cannot be numbered")
                 return start
 
-            work.done(unit, unit.function(unit.task, ask))
+            work.done(unit, unit.function(unit.compose(), ask))
 
 
 def _on(pool: Pool, works: list[Work], trace: list[str] | None) -> None:
@@ -136,7 +142,7 @@ def _on(pool: Pool, works: list[Work], trace: list[str] | None) -> None:
             running[call] = (worker, work, unit)
             if trace is not None:
                 trace.append(unit.label)
-            pool.call(worker, call, unit.function, unit.task)
+            pool.call(worker, call, unit.function, unit.compose())
         if len(waiting) == len(running):  # nothing runs that could tell the waiting calls their first page
             raise PipelineError("PDF: no call can run, but the PDF is not finished")
         for message in pool.receive():

@@ -8,7 +8,7 @@ import logging
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from pipeline.diagnostics import PipelineError
 from pipeline.model import Book
 from pipeline.render.cite import render_citations
 from pipeline.render.pdf.chunks import Chunked, estimated_pages, plan
-from pipeline.render.pdf.compose import compose
+from pipeline.render.pdf.compose import compose, pieces
 from pipeline.render.pdf.document import ChapterPart, PrintBook, print_book
 from pipeline.render.pdf.fonts import font_roots, fonts_digest
 from pipeline.render.pdf.pool import Pool
@@ -37,9 +37,13 @@ class Job:
 
     target: str  # path under the output folder
     book: PrintBook
-    task: Task  # the whole document; a chunked job's has no HTML (it composes its chunks from ``book``)
+    task: Task  # the calls' settings, without HTML: each call's is composed from ``book`` as it starts
     chunk_pages: int | None  # None: one WeasyPrint call
     key: str
+
+    def whole(self) -> Task:
+        """The task of a job rendered in one call: the whole document."""
+        return replace(self.task, html=compose(self.book))
 
 
 def render_books(
@@ -96,21 +100,23 @@ def jobs_of(
 
 
 def _job(target: str, document: PrintBook, book: Book, variant: str | None, chunk_pages: int | None) -> Job:
-    html = compose(document)
+    """The job and its key: the hash of the whole document's HTML, composed a chapter at a time (never held)."""
     roots = (str(book.root), *(str(root) for root in font_roots()))
     digest = hashlib.sha256()
-    for part in (_portable(html, roots), str(variant), str(chunk_pages), _environment_digest(), _assets_digest(book)):
+    for piece in pieces(document):
+        digest.update(_portable(piece, roots).encode())
+    digest.update(b"\0")
+    for part in (str(variant), str(chunk_pages), _environment_digest(), _assets_digest(book)):
         digest.update(part.encode() + b"\0")
     key = digest.hexdigest()
-    if chunk_pages is not None:  # the whole document is only hashed: each chunk composes its own part of it
-        html = ""
-    task = Task(html, str(book.root), roots, identifier=key[:32], variant=variant, salt=_environment_digest())
+    task = Task("", str(book.root), roots, identifier=key[:32], variant=variant, salt=_environment_digest())
     return Job(target, document, task, chunk_pages, key)
 
 
 def _portable(html: str, roots: tuple[str, ...]) -> str:
-    """The HTML with the folders it names (the source, the installed fonts) as placeholders: the key, and so
-    the PDF's /ID, is the same for the same handbook wherever the checkout or the virtual environment lies."""
+    """The HTML (a piece of it: no folder's name is split between pieces) with the folders it names (the source,
+    the installed fonts) as placeholders: the key, and so the PDF's /ID, is the same for the same handbook
+    wherever the checkout or the virtual environment lies."""
     for number, root in enumerate(roots):
         folder = Path(root).absolute()
         for written in (folder.as_uri(), str(folder)):
@@ -147,7 +153,7 @@ def _assets_digest(book: Book) -> str:
 def _run(jobs: list[Job], cache: Path, processes: int, trace: list[str] | None) -> None:
     """Render the jobs: in this process when there is one WeasyPrint call, else on a pool of processes.
 
-    The pool starts before the chunks are composed, so its processes import WeasyPrint meanwhile.
+    The pool starts before anything is composed, so its processes import WeasyPrint meanwhile.
     """
     calls = sum(len(plan(job.book, job.chunk_pages)) if job.chunk_pages else 1 for job in jobs)
     workers = min(calls, processes or os.cpu_count() or 1)
@@ -160,7 +166,7 @@ def _run(jobs: list[Job], cache: Path, processes: int, trace: list[str] | None) 
                 merged = cache / f".{job.key}.{os.getpid()}.merge"
                 works.append(Chunked(job.book, job.task, job.chunk_pages, cache / "chunks", job.target, merged))
             else:
-                works.append(Single(job.task, job.target))
+                works.append(Single(job.whole, job.target))
         for job, pdf in zip(jobs, run(works, pool, trace), strict=True):
             _store(cache, job, pdf)
     except BaseException:
