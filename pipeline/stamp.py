@@ -45,7 +45,7 @@ class Inputs:
 
     def content(self, path: str) -> str | None:
         """The sha256 of the file at ``path`` (under the source folder, as os.walk names it), if it was read."""
-        found = self.files.get(path[len(self.root) + 1 :]) if path.startswith(self.root + "/") else None
+        found = self.files.get(os.path.relpath(path, self.root))
         return str(found[4]) if found else None
 
 

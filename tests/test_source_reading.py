@@ -114,6 +114,7 @@ def test_the_build_reads_a_file_again_unless_its_last_look_was_well_after_it_cha
     assert read is not None
     real = read.content(str(page))
     assert real == hashlib.sha256(page.read_bytes()).hexdigest()
+    assert read.content(os.path.relpath(page)) == read.content(f"{source}/./pages/{page.name}") == real  # any spelling
     wrong = "0" * 64
     # unchanged since a look well after its last change: its recorded digest is trusted, the file not read
     ctime = page.stat().st_ctime_ns
