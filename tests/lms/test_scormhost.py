@@ -36,7 +36,13 @@ class HostLearner(ScoLearner):
         self.wait_for_sco()
 
     def leave(self) -> None:
-        """Back to the catalog: the launch page goes, our pagehide commits and terminates."""
+        """Back to the catalog once scormhost has stored what the learner did, as a reader leaves seconds
+        later: the launch page goes, our pagehide commits and terminates. scormhost chains each save
+        after the previous one's response, so a save asked for while one is still under way starts only
+        when that response arrives, which never happens once the page is gone: leaving milliseconds
+        after a commit loses the Terminate's data (its session time)."""
+        location = self.state()["location"]
+        stored(self.host, lambda data: data.get("cmi.location") == location)
         self.page.goto(f"{self.host.base}/")
 
 
