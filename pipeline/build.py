@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from pipeline.formats import Plan, plan
 from pipeline.gcpause import collector_paused
 from pipeline.load import RawPage, Sources, load
 from pipeline.model import Book, Manifest
-from pipeline.package import SITE, package
+from pipeline.package import SITE, package, packager
 from pipeline.pagecache import PageCache, context_of
 from pipeline.pages import PageRun, Parts, runner
 from pipeline.processes import Interrupted
@@ -75,7 +76,7 @@ def check(
     man = manifest_mod.manifest(sources.manifest, sources.manifest_doc)
     policy = Policy(man.severity, config.strict)
     diags += _validate(sources, man, cache)
-    references, found = load_references(config.source, man.bibliography)
+    references, found = load_references(config.source, man.bibliography, cache.validated)
     diags += found
     listed = listed_pages(sources, man)
     shell = Book(config.source, man, (), tuple(references), sources.assets)
@@ -119,8 +120,12 @@ def build(config: Config, progress: Progress | None = None, inputs: stamp.Inputs
     try:
         if progress:
             progress("check")
-        pages = PageCache(config.cache)
-        result = check(config, pages, stages.renderers, read)
+        # the page cache and the checked book (a million objects, no garbage) live as long as the build: made
+        # with the collector paused, then frozen, so that no collection walks them (that cost 0.15 s at 1,000 pages)
+        with collector_paused():
+            pages = PageCache(config.cache)
+            result = check(config, pages, stages.renderers, read)
+            gc.freeze()
         if not result.ok or result.book is None:
             return result
         with publish.Staging(config.out) as staging:
@@ -139,6 +144,8 @@ def build(config: Config, progress: Progress | None = None, inputs: stamp.Inputs
     except Interrupted as exc:
         exc.published = staging is not None and staging.published
         raise
+    finally:
+        gc.unfreeze()
 
 
 def _render(
@@ -166,6 +173,8 @@ def _render(
                     progress(name)
                 staged[name] = renderer(name).render(book, result.parts[name], config.out, config)
         aside = stages.packagers[1:] if _forking(config.jobs) else ()
+        for name in stages.packagers:  # imported before forking: the processes share the modules
+            packager(name)
         for name in aside:  # each reads the staged site, complete by now
             forked[name] = stack.enter_context(Forked(_packaged(name, book, config)))
         here = [name for name in stages.packagers if name not in aside]

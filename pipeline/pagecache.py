@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from pipeline.hashing import code_digest, digest
 from pipeline.load import Known, RawPage
 from pipeline.model import Book, Manifest
 from pipeline.pages import PageResult
-from pipeline.validate import validate
+from pipeline.validate import SCHEMAS, schema, validate
 
 FORMAT = "handbook-pages-1"  # bump when a PageResult's meaning changes for the same inputs
 FOLDER = "pages"
@@ -47,8 +48,8 @@ class PageCache:
     def __post_init__(self) -> None:
         if self.folder is not None:
             found = _read(self.folder / FOLDER / FRONT)
-            if isinstance(found, tuple) and len(found) == 2:
-                self.known.entries, self.schema = found
+            if isinstance(found, tuple) and len(found) == 3 and found[0] == _front_version():
+                _version, self.known.entries, self.schema = found
 
     def key(self, raw: RawPage, page_id: str, context: str) -> str:
         return digest(FORMAT, context, page_id, raw.source.key)
@@ -80,22 +81,27 @@ class PageCache:
         self.results[key] = result
 
     def frontmatter(self, raw: RawPage) -> list[Diagnostic]:
-        """The page schema's findings on a page's frontmatter."""
+        """The page schema's findings on a page's frontmatter (an edit below it needs no validating)."""
         if raw.doc is None:
             return []
-        key = f"schema:{raw.source.key}"
-        self._used.add(key)
-        if key not in self.schema:
-            data = raw.doc.data if raw.doc.data is not None else {}
-            self.schema[key] = validate(data, raw.doc, "page", raw.source.display, raw.source.lines, line_offset=1)
-        return self.schema[key]
+        doc, source = raw.doc, raw.source
+        data = doc.data if doc.data is not None else {}
+        return self.validated(
+            f"schema:{raw.front}", lambda: validate(data, doc, "page", source.display, source.lines, line_offset=1)
+        )
 
     def manifest(self, man: Manifest) -> list[Diagnostic]:
         """The handbook schema's findings on the manifest."""
-        key = f"handbook:{man.source.key}"
+        return self.validated(
+            f"handbook:{man.source.key}",
+            lambda: validate(man.doc.data, man.doc, "handbook", man.source.display, man.source.lines),
+        )
+
+    def validated(self, key: str, validation: Callable[[], list[Diagnostic]]) -> list[Diagnostic]:
+        """What ``validation`` found, kept under ``key`` (the name and text it reads) from an earlier run."""
         self._used.add(key)
         if key not in self.schema:
-            self.schema[key] = validate(man.doc.data, man.doc, "handbook", man.source.display, man.source.lines)
+            self.schema[key] = validation()
         return self.schema[key]
 
     def retain_used(self) -> None:
@@ -112,7 +118,7 @@ class PageCache:
         for key in sorted(self._new & self._kept):
             _write(folder / f"{key}.pickle", self.results[key])
         self._new = set()
-        _write(folder / FRONT, (self.known.entries, self.schema))
+        _write(folder / FRONT, (_front_version(), self.known.entries, self.schema))
         if folder.is_dir():
             with os.scandir(folder) as entries:
                 for entry in entries:
@@ -128,6 +134,11 @@ def context_of(book: Book, parts: tuple[str, ...], policy: Policy) -> str:
     return digest(
         code_digest(), book.manifest.source.text, str(book.root), references, weighing, *parts, *sorted(book.assets)
     )
+
+
+def _front_version() -> str:
+    """What the kept readings and validations depend on besides the files: this code and the schemas."""
+    return digest(FORMAT, code_digest(), *(json.dumps(schema(name), sort_keys=True) for name in SCHEMAS))
 
 
 def _read(path: Path) -> Any:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.status import Status
+if TYPE_CHECKING:  # rich only on a terminal, for its spinner
+    from rich.status import Status
 
 
 class StageReporter:
@@ -18,8 +20,8 @@ class StageReporter:
     finished lines are printed, one per stage, so logs stay short and stable.
     """
 
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False)
+    def __init__(self) -> None:
+        self.terminal = sys.stderr.isatty()
         self.started = time.perf_counter()
         self.current: str | None = None
         self.since = self.started
@@ -32,10 +34,12 @@ class StageReporter:
             return
         self._end_stage()
         self.current, self.since = name, time.perf_counter()
-        if self.console.is_terminal:
+        if self.terminal:
             label = "checking" if name == "check" else f"building {name}"
             if self.status is None:
-                self.status = self.console.status(f"{label}…")
+                from rich.console import Console
+
+                self.status = Console(stderr=True).status(f"{label}…")
                 self.status.start()
             else:
                 self.status.update(f"{label}…")
@@ -51,22 +55,23 @@ class StageReporter:
     def summary(self, by_format: dict[str, list[Path]], out: Path) -> None:
         """One line per format: its time, how many files, and where they are."""
         if "check" in self.times:
-            self.console.print(f"  {'check':<10} {self.times['check']:>6.2f} s")
+            _line(f"  {'check':<10} {self.times['check']:>6.2f} s")
         for name, paths in by_format.items():
             where = _common_folder(paths, out)
             count = _count(len(paths), "file")
-            self.console.print(f"  {name:<10} {self.times.get(name, 0.0):>6.2f} s  {count:<10} {where}", soft_wrap=True)
+            _line(f"  {name:<10} {self.times.get(name, 0.0):>6.2f} s  {count:<10} {where}")
         total = time.perf_counter() - self.started
         files = sum(len(paths) for paths in by_format.values())
-        self.console.print(
-            f"Built {_count(len(by_format), 'format')} ({_count(files, 'file')}) into {out}/ in {total:.2f} s.",
-            soft_wrap=True,
-        )
+        _line(f"Built {_count(len(by_format), 'format')} ({_count(files, 'file')}) into {out}/ in {total:.2f} s.")
 
     def _end_stage(self) -> None:
         if self.current is not None:
             self.times[self.current] = time.perf_counter() - self.since
             self.current = None
+
+
+def _line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def _common_folder(paths: list[Path], out: Path) -> str:

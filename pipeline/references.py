@@ -6,7 +6,8 @@ import functools
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,41 @@ SUPPORTED = (".yaml", ".yml", ".json", ".bib")
 _PANDOC_AT = re.compile(r"Error at \(line (\d+), column (\d+)\):\s*\n?([^\n]*)")
 
 
-def load_references(root: Path, name: str) -> tuple[list[Reference], list[Diagnostic]]:
-    """Read and check the bibliography; a missing default file simply means no references."""
-    refs, diags, _readable = _load(root, name, *_fingerprint(root / name))
-    return list(refs), list(diags)
+Validated = Callable[[str, Callable[[], list[Diagnostic]]], list[Diagnostic]]
+
+
+def _validate_now(_key: str, validation: Callable[[], list[Diagnostic]]) -> list[Diagnostic]:
+    return validation()
+
+
+def load_references(
+    root: Path, name: str, validated: Validated = _validate_now
+) -> tuple[list[Reference], list[Diagnostic]]:
+    """Read and check the bibliography; a missing default file simply means no references.
+
+    ``validated(key, validation)`` gives the schema's findings on the bibliography: those an earlier run
+    kept under ``key`` (the file's name and bytes), else ``validation()``'s (pipeline/pagecache.py).
+    """
+    refs, diags, _readable, checking = _load(root, name, *_fingerprint(root / name))
+    found = validated(f"references:{checking.key}", checking.validate) if checking is not None else []
+    return list(refs), [*diags, *found]
+
+
+@dataclass(frozen=True, slots=True)
+class _SchemaCheck:
+    """The references schema's validation of a CSL bibliography, run when no earlier result is kept."""
+
+    key: str
+    data: list[Any]
+    doc: YamlDoc
+    shown: str
+    lines: Sequence[str]
+    base: tuple[str | int, ...]
+
+    def validate(self) -> list[Diagnostic]:
+        return validate(
+            self.data, self.doc, "references", self.shown, self.lines, pointer="/$defs/item_list", base=self.base
+        )
 
 
 def unreadable(root: Path, name: str) -> bool:
@@ -50,23 +82,23 @@ def _fingerprint(path: Path) -> tuple[str, tuple[int, int, int]]:
 @functools.lru_cache(maxsize=8)
 def _load(
     root: Path, name: str, shown: str, _state: tuple[int, int, int]
-) -> tuple[tuple[Reference, ...], tuple[Diagnostic, ...], bool]:
-    """(references, diagnostics, whether the file could be read as a bibliography)."""
+) -> tuple[tuple[Reference, ...], tuple[Diagnostic, ...], bool, _SchemaCheck | None]:
+    """(references, diagnostics, whether the file could be read as a bibliography, its schema check if any)."""
     path = root / name
     if not os.path.lexists(path):  # anything else there is read, or reported (FM010)
         if name == DEFAULT:
-            return (), (), True
-        return (), (_missing(shown, name),), False
+            return (), (), True, None
+        return (), (_missing(shown, name),), False, None
     if path.suffix.lower() not in SUPPORTED:
-        return (), (_unsupported(shown, path.suffix),), False
+        return (), (_unsupported(shown, path.suffix),), False, None
     source, diags = read_source(path, root)
     if source is None:
-        return (), tuple(diags), False
+        return (), tuple(diags), False, None
     if path.suffix.lower() == ".bib":
         refs, diags, readable = _from_bibtex(source.text, shown, source.lines)
-    else:
-        refs, diags, readable = _from_csl(source.text, shown, source.lines)
-    return tuple(refs), tuple(diags), readable
+        return tuple(refs), tuple(diags), readable, None
+    refs, diags, readable, checking = _from_csl(source.text, shown, source.lines, source.key)
+    return tuple(refs), tuple(diags), readable, checking
 
 
 def _missing(shown: str, name: str) -> Diagnostic:
@@ -91,16 +123,18 @@ def _unsupported(shown: str, suffix: str) -> Diagnostic:
     )
 
 
-def _from_csl(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Reference], list[Diagnostic], bool]:
+def _from_csl(
+    text: str, shown: str, lines: Sequence[str], key: str
+) -> tuple[list[Reference], list[Diagnostic], bool, _SchemaCheck | None]:
     doc, found = parse_yaml(text, shown)  # JSON is YAML too, with positions
     if doc is None:
-        return [], found, False
+        return [], found, False, None
     data = doc.data
     base: tuple[str | int, ...] = ()
     if isinstance(data, dict) and "references" in data:
         data, base = data["references"], ("references",)
     if data is None:
-        return [], found, True
+        return [], found, True, None
     if not isinstance(data, list):
         line, col = doc.position(base)
         return (
@@ -116,9 +150,9 @@ def _from_csl(text: str, shown: str, lines: Sequence[str]) -> tuple[list[Referen
                 ),
             ],
             False,
+            None,
         )
-    found += validate(data, doc, "references", shown, lines, pointer="/$defs/item_list", base=base)
-    return (*_records(data, doc, shown, base, found, lines), True)
+    return (*_records(data, doc, shown, base, found, lines), True, _SchemaCheck(key, data, doc, shown, lines, base))
 
 
 def _records(

@@ -7,16 +7,17 @@ import functools
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from pipeline.bundle import BUNDLED
 from pipeline.bundle import SCHEMA_DIR as BUNDLED_SCHEMAS
 from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic, PipelineError
 from pipeline.yamlsrc import YamlDoc
+
+if TYPE_CHECKING:  # imported when something is validated: a build whose inputs were all validated before needs none
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 # an installed tool's own copy (setup.py bundles it), else the checkout's schema/ folder
 _CHECKOUT_SCHEMAS = Path(__file__).resolve().parent.parent / "schema"
@@ -37,6 +38,8 @@ def schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _validator(name: str, pointer: str = "") -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     root = schema(name)
     target = {"$ref": f"#{pointer}", **{k: v for k, v in root.items() if k == "$defs"}} if pointer else root
     return jsonschema.Draft202012Validator(target, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
@@ -63,6 +66,8 @@ def _diagnose(
     error: ValidationError, doc: YamlDoc, display: str, lines: Sequence[str], offset: int, base: tuple[str | int, ...]
 ) -> Iterator[Diagnostic]:
     if error.validator in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         error = best_match(error.context)
     path = (*base, *error.absolute_path)
 

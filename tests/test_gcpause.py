@@ -70,7 +70,7 @@ def test_parsing_a_page_runs_no_collection() -> None:
     gc.enable()
     body = "## Section\n\nSome *text* with a [link](#section) and `code`.\n\n| a | b |\n|---|---|\n| c | d |\n\n" * 2000
     text = "---\nid: guide\n---\n" + body
-    raw = RawPage(SourceFile.of(Path("guide.md"), "pages/guide.md", text), None, 4)
+    raw = RawPage(SourceFile.of(Path("guide.md"), "pages/guide.md", text), None, 4, "")
     assert raw.body == body
     runs: list[int] = []
 

@@ -468,3 +468,15 @@ def test_long_titles_versions_and_markup_characters_still_verify(tmp_path: Path)
     md = manifest_of(packages["1.2"]).find("cp:metadata/md:lom", ns("1.2"))
     assert md is not None
     assert md.findtext("md:general/md:title/md:langstring", namespaces=ns("1.2")) == title  # the full title
+
+
+@pytest.mark.parametrize("text", ["plain", "a & b < c > d", 'say "hi"', "it's", "both \" and '", "tab\tcr\rnl\n", ""])
+def test_manifest_text_is_quoted_as_the_standard_library_quotes_it(text: str) -> None:
+    from xml.sax.saxutils import escape, quoteattr
+
+    from pipeline.package import manifest
+
+    assert manifest.escape(text) == escape(text)
+    assert manifest.quoteattr(text) == quoteattr(text)
+    # and an XML parser reads the attribute back as the text
+    assert etree.fromstring(f"<a v={manifest.quoteattr(text)}/>").get("v") == text

@@ -10,10 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.package.controls import IMSMD12, SCORM12, XSI, Version
 from pipeline.package.info import PackageInfo, lom12_time
+
+
+def escape(text: str) -> str:
+    """``text`` as XML character data (xml.sax.saxutils's rule; that module imports urllib's HTTP client)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(text: str) -> str:
+    """``text`` as a quoted XML attribute value, as xml.sax.saxutils.quoteattr writes it."""
+    data = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in data:
+        return f'"{data}"'
+    if "'" not in data:
+        return f"'{data}'"
+    return '"{}"'.format(data.replace('"', "&quot;"))
+
 
 _NAMESPACES = {
     "1.2": (("adlcp", SCORM12.adlcp), ("imsmd", IMSMD12)),
