@@ -121,7 +121,8 @@ def test_a_build_after_a_body_edit_does_not_import_the_validator(tmp_path: Path)
         "from pathlib import Path\n"
         "from pipeline.build import build\n"
         "from pipeline.config import Config\n"
-        f"result = build(Config(source=Path({str(source)!r}), out=Path({str(tmp_path / 'out')!r}), formats=('html',)))\n"
+        f"config = Config(source=Path({str(source)!r}), out=Path({str(tmp_path / 'out')!r}), formats=('html',))\n"
+        "result = build(config)\n"
         "assert result.ok, result.diagnostics\n"
         "print('jsonschema' in sys.modules)\n"
     )
