@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 import re
 import shutil
 import subprocess
@@ -388,6 +389,42 @@ def test_an_edit_to_what_the_contents_and_references_list_renders_them_again(tmp
     references = (after["references.html"] or b"").decode()
     gitclear = references[references.index('id="ref-gitclear2025"') :].split("</li>", 1)[0]
     assert "page-007.html" not in gitclear and "page-008.html" in gitclear
+
+
+def test_the_next_build_digests_only_what_the_edited_page_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the contents and the references list of each page, digested, is kept in the cache folder: the
+    next build (a new process, a new SiteCache) digests the edited page's listings only, and makes what a
+    cold build makes; digests made by other code are not used."""
+    source = many_pages(tmp_path, 12)
+    out = tmp_path / "out"
+    build_html(source, out)
+    listed: list[str] = []
+    real = site_pages.index_entry
+
+    def counted(page: Page) -> dict[str, Any]:
+        listed.append(page.id)
+        return real(page)
+
+    monkeypatch.setattr(site_pages, "index_entry", counted)
+    edited = source / "pages" / "page-005.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("day to day.", "day to day, edited."), "utf-8")
+    warm = build_html(source, out)
+    assert listed == ["page-005"]
+    cold = build_html(source, tmp_path / "cold")
+    files = sorted(path.relative_to(warm).as_posix() for path in warm.rglob("*") if path.is_file())
+    assert files == sorted(path.relative_to(cold).as_posix() for path in cold.rglob("*") if path.is_file())
+    assert all((warm / name).read_bytes() == (cold / name).read_bytes() for name in files)
+
+    kept = out / ".cache" / site_html.FOLDER / site_html.DIGESTS
+    _made_by, entries, keys = pickle.loads(kept.read_bytes())
+    kept.unlink()  # the store's entries are hard links: replaced, never written over
+    kept.write_bytes(pickle.dumps(("other code", entries, keys)))
+    edited.write_text(edited.read_text(encoding="utf-8").replace("day to day, edited.", "day to day."), "utf-8")
+    listed.clear()
+    build_html(source, out)
+    assert len(listed) == 12
 
 
 def contents(site: site_html.Site, cache: site_html.SiteCache) -> dict[str, bytes | None]:

@@ -22,6 +22,7 @@ from pipeline.build import check
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic
 from pipeline.pagecache import PageCache
+from pipeline.validate import validate
 from tests.conftest import ROOT, SOURCE
 
 PAGE = "pages/skill-progression-map-0002.md"
@@ -39,8 +40,8 @@ def validations(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         return validate
 
-    monkeypatch.setattr(pagecache, "validate", counting(pagecache.validate))
-    monkeypatch.setattr(references, "validate", counting(references.validate))
+    monkeypatch.setattr(pagecache, "validate", counting(validate))
+    monkeypatch.setattr(references, "validate", counting(validate))
     references._load.cache_clear()  # a reading made before the counting began would hide a validation
     return counted
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
+import pickle
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ SITE_SCRIPT = site_pages.TEMPLATES / "site.js"  # behind the labels in the gener
 STATIC_PREFIX = "_static/"
 ASSETS_DIR = "assets/"
 SEARCH_INDEX = f"{STATIC_PREFIX}search-index.js"
+DIGESTS = "digests.pickle"  # the contents' and pages' digests of the last build, in its cache folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,21 @@ class SiteCache:
     # what the contents and the references list of each page, digested, by (list, page id, page source key)
     listed: dict[tuple[str, str, str], str] = field(default_factory=dict)
     keys: dict[tuple[object, ...], str] = field(default_factory=dict)  # each page's key by what it digests
+
+    @classmethod
+    def kept(cls, folder: Path) -> SiteCache:
+        """The cache an earlier build left in ``folder``, with its digests (when this code made them)."""
+        pages = Store(folder)
+        found = pages.get(DIGESTS)
+        with contextlib.suppress(Exception):  # none, or unreadable: every digest is made again
+            made_by, listed, keys = pickle.loads(found) if found is not None else ((), {}, {})
+            if made_by == code_digest():
+                return cls(pages, listed=listed, keys=keys)
+        return cls(pages)
+
+    def keep_digests(self) -> None:
+        """Save the digests of this build (only theirs) for the next build to read (``kept``)."""
+        self.pages.put(DIGESTS, pickle.dumps((code_digest(), self.listed, self.keys), pickle.HIGHEST_PROTOCOL))
 
 
 @dataclass(slots=True)
@@ -86,8 +104,9 @@ def page_part(page: Page, book: Book, site: SiteHtml) -> Body:
 
 def render(book: Book, parts: Sequence[Body], out: Path, config: Config) -> list[Path]:
     """Write the site to ``out/html``; pages whose inputs did not change are linked from the cache."""
-    cache = SiteCache(Store(config.cache / FOLDER))
+    cache = SiteCache.kept(config.cache / FOLDER)
     written = write(build_site(book, parts, config, cache), out / FOLDER, cache)
+    cache.keep_digests()
     cache.pages.retain_used()
     return written
 
