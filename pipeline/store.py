@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,7 @@ class Store:
         try:
             os.link(self.folder / key, target)
         except OSError:
-            target.write_bytes((self.folder / key).read_bytes())
+            shutil.copyfile(self.folder / key, target)
 
     def retain_used(self) -> None:
         """Forget what the latest build did not use."""

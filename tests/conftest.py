@@ -18,6 +18,9 @@ from pipeline.references import load_references
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
+# in an output folder, what records the state of the files its build wrote (sizes, times, inodes): the
+# build stamp (pipeline/stamp.py) and the JSON export's spans (pipeline/render/json_export.py)
+STATE_FILES = (".cache/build-stamp.json", ".cache/json/last.pickle")
 SEED = ROOT / "tests" / "data" / "skill-progression-map.txt"
 
 # In CI (.ci/run sets HANDBOOK_NO_SKIP=1) a skipped test is a failure: browser and node tests must run.

@@ -18,6 +18,7 @@ from pipeline.forked import Forked, RemoteTraceback, StageFailed
 from pipeline.formats import plan
 from pipeline.processes import Interrupted
 from pipeline.render import json_export
+from tests.conftest import STATE_FILES
 
 
 def children() -> list[int]:
@@ -29,7 +30,7 @@ def children() -> list[int]:
 def tree(root: Path) -> dict[str, str]:
     found = {}
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.name != "build-stamp.json":
+        if path.is_file() and path.relative_to(root).as_posix() not in STATE_FILES:  # another build, other values
             found[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 

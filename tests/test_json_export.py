@@ -316,3 +316,73 @@ def test_handbook_schema_export_prints_the_published_schema() -> None:
     result = CliRunner().invoke(main, ["schema", "export"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+
+def test_an_edit_build_copies_what_did_not_change_from_the_last_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export is kept in the cache with where each page's pieces lie; the next build copies unchanged
+    pages (and their citation records) from it, fills in only the changed ones, and writes what a build
+    without the cache writes: after a body edit, a page losing every citation, a reordering (the manifest
+    is in every key: all filled in again), a changed reference, and an export touched in place (then
+    nothing is taken from it)."""
+    from bench.generate import generate
+    from pipeline.render.cite import fill_json as real
+    from tests.conftest import SOURCE
+
+    source = generate(8, tmp_path / "source", SOURCE)
+    out = tmp_path / "out"
+    filled: list[str] = []
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> str:
+        filled.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(json_export, "fill_json", counted)
+
+    def both(step: str) -> bytes:
+        filled.clear()
+        warm = build(Config(source=source, out=out, formats=("json",)))
+        assert warm.ok, step
+        made = len(filled)
+        cold = build(Config(source=source, out=tmp_path / f"cold-{step}", formats=("json",)))
+        assert cold.ok, step
+        written = (out / "json" / "skill-progression-map.json").read_bytes()
+        assert written == (tmp_path / f"cold-{step}" / "json" / "skill-progression-map.json").read_bytes(), step
+        filled[:] = filled[:made]
+        return written
+
+    def edit(name: str, old: str, new: str, count: int = 1) -> None:
+        path = source / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+    both("first")
+    assert len(filled) == 8
+    edit("pages/skill-progression-map-0003.md", "## Engineering", "A new paragraph.\n\n## Engineering")
+    assert b"A new paragraph." in both("body") and len(filled) == 1
+    page = source / "pages" / "skill-progression-map-0005.md"
+    page.write_text(re.sub(r" ?\[[^\[\]]*@[^\[\]]*\]", "", page.read_text(encoding="utf-8")), encoding="utf-8")
+    doc = json.loads(both("uncited"))
+    assert len(filled) == 1 and not [c for c in doc["citations"] if c["page"] == "skill-progression-map-0005"]
+    edit(
+        "handbook.yaml",
+        "  - skill-progression-map-0002\n  - skill-progression-map-0003\n",
+        "  - skill-progression-map-0003\n  - skill-progression-map-0002\n",
+    )
+    doc = json.loads(both("reordered"))
+    assert [p["id"] for p in doc["pages"]][1:3] == [
+        "skill-progression-map-0003",
+        "skill-progression-map-0002",
+    ]
+    edit("references.yaml", "author: [{literal: GitClear}]", "author: [{literal: GitClear Research}]")
+    assert b"GitClear Research" in both("reference")
+    assert 0 < len(filled) < 8  # the pages citing it
+    export = out / "json" / "skill-progression-map.json"
+    with export.open("r+b") as handle:  # touched in place: the kept export is the same file
+        handle.write(b"{ ")
+    edit("pages/skill-progression-map-0001.md", "## Engineering", "Another paragraph.\n\n## Engineering")
+    both("touched")
+    assert len(filled) == 8  # nothing copied from a file that is not as it was written
+    assert len(list((out / ".cache" / "json").iterdir())) == 2  # the export and where its pieces lie

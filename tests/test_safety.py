@@ -30,7 +30,7 @@ from pipeline.cli import main
 from pipeline.config import Config
 from pipeline.processes import Interrupted
 from pipeline.serve import Preview
-from tests.conftest import ROOT
+from tests.conftest import ROOT, STATE_FILES
 from tests.fixture_gen import BASE
 
 MARK = "HANDBOOK_TEST_SAFETY_MARK"
@@ -39,12 +39,13 @@ MARK = "HANDBOOK_TEST_SAFETY_MARK"
 def tree(root: Path) -> dict[str, str]:
     """Every file under ``root`` (hidden ones included) by its hash; symlinks by their target.
 
-    Not the build stamp: it records the inodes and times of the files its build wrote (pipeline/stamp.py).
+    Not the build stamp nor the JSON export's spans: they record the inodes and times of the files their
+    build wrote (``STATE_FILES``).
     """
     found = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if rel == ".cache/build-stamp.json":
+        if rel in STATE_FILES:
             continue
         if path.is_symlink():
             found[rel] = f"-> {path.readlink()}"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import errno
 import json
 import os
+import pickle
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +48,75 @@ def page_part(page: Page, book: Book, site: SiteHtml) -> PagePart:
 
 
 def render(book: Book, parts: Sequence[PagePart], out: Path, config: Config) -> list[Path]:
-    """Write ``json/<handbook id>.json``; pages whose inputs did not change are copied from the cache, filled in."""
+    """Write ``json/<handbook id>.json``: a link to the export kept in the cache, where the next build finds
+    each unchanged page's pieces to copy (``Spans``) instead of filling them in again."""
     target = out / FOLDER / f"{book.manifest.id}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     store = Store(config.cache / FOLDER)
-    _write(serialise(book, parts, render_citations(book, config.cache), store), target)
+    last = Spans.kept(store)
+    pieces = list(serialise(book, parts, render_citations(book, config.cache), last))
+    key = digest(*(p.decode() if isinstance(p, bytes) else f"{p.kind}:{p.key}" for p in pieces))
+    if not store.has_entry(key):
+        assert store.folder is not None
+        store.folder.mkdir(parents=True, exist_ok=True)
+        partial = store.folder / f".{key}.{os.getpid()}.tmp"
+        spans = _write(pieces, partial, last)
+        partial.replace(store.folder / key)
+        spans.save(store, key)
+    else:
+        store.keep([LAST])
+    store.link(key, target)
     store.retain_used()
     return [target]
+
+
+LAST = "last.pickle"  # in the cache folder: where the last export put each page's pieces
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A page's citations (``kind`` "cited") or the page itself ("page"), by its key; ``text`` once filled in,
+    else ``at`` (offset, length) in the last export."""
+
+    kind: str
+    key: str
+    text: bytes = b""
+    at: tuple[int, int] = (0, 0)
+
+
+@dataclass(slots=True)
+class Spans:
+    """Where each piece of an export lies in it (offset, length), by kind and key; and for the last export
+    kept in the cache, its file (``source``), if it is as it was written."""
+
+    at: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    source: Path | None = None
+
+    @classmethod
+    def kept(cls, store: Store) -> Spans:
+        """The spans of the last export, if its file is still there as written (size, modification time
+        and inode); else none."""
+        found = store.get(LAST)
+        with contextlib.suppress(Exception):
+            entry, state, at = pickle.loads(found) if found is not None else ("", (), {})
+            path = store.folder / entry if store.folder is not None and entry else None
+            if path is not None and _state(path) == state:  # not marked used: unless asked for again, it goes
+                return cls(at, path)
+        return cls()
+
+    def save(self, store: Store, entry: str) -> None:
+        """Keep these spans, of the export kept as ``entry``, for the next build."""
+        assert store.folder is not None
+        state = _state(store.folder / entry)
+        store.put(LAST, pickle.dumps((entry, state, self.at), pickle.HIGHEST_PROTOCOL))
+
+
+def _state(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 def dumps(document: JSON) -> str:
@@ -74,83 +138,127 @@ _PAGES, _CITED = "\ue000pages\ue000", "\ue000citations\ue000"
 
 def export(book: Book, parts: Sequence[PagePart], citations: Citations) -> JSON:
     """The export document; links inside ``html`` are those of the HTML site (relative to its root)."""
-    pieces = serialise(book, parts, citations, Store())
-    document: JSON = json.loads(b"".join(p.read_bytes() if isinstance(p, Path) else p for p in pieces))
+    pieces = serialise(book, parts, citations, Spans())
+    document: JSON = json.loads(b"".join(p if isinstance(p, bytes) else p.text for p in pieces))
     return document
 
 
-def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, store: Store) -> Iterator[bytes | Path]:
+def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, last: Spans) -> Iterator[bytes | Piece]:
     """The export document in UTF-8 pieces, each page serialised on its own, with its citations filled in.
 
     The whole document is never held as objects or as one string: on 1,000 pages that saves
     most of a gigabyte. Splicing is exact: the skeleton is serialised with private-use marker
     strings in place of the pages and the citations, which no serialised value can contain unescaped,
-    and a list's canonical serialisation is its items' joined by commas. ``store`` keeps each page
-    filled in, and its citation records serialised, by everything they are made from, so an unchanged
-    page is not unpacked again; a page kept on disk comes as the ``Path`` of its entry, to be copied.
+    and a list's canonical serialisation is its items' joined by commas. Each page's citation records
+    and the page itself are keyed by everything they are made from: a key the last export holds
+    (``last``) comes as its place there, to be copied, and its page part is not unpacked.
     """
     reference = site_links(Names.of(book).references).reference
     base = digest(code_digest(), book.manifest.source.text, str(book.root), reference)
-    keys: list[str] = []
-    cited: list[bytes] = []
+    cited: list[Piece] = []
+    pages: list[Piece] = []
+    rendered: dict[str, tuple[str, str]] = {}  # each citation group's HTML and text, once: groups recur
     for index, page in enumerate(book.pages):  # first every page's citations: they come before the pages
-        used = [(citations.html(source, reference), citations.text(source)) for source in page.cite_sources]
+        used = [
+            rendered.get(source)
+            or rendered.setdefault(source, (citations.html(source, reference), citations.text(source)))
+            for source in page.cite_sources
+        ]
         key = digest(base, page.id, page.source.key, json.dumps(used))
-        entries = store.get(f"{key}.cited")
-        if entries is None or not store.has_entry(key):
-            part = parts[index]
-            store.put(key, fill_json(part.text, part.uses, citations, reference=reference).encode())
-            filled = [_compact(_filled(entry, part.uses, citations, reference)) for entry in part.cited]
-            entries = ",".join(filled).encode()
-            store.put(f"{key}.cited", entries)
-        keys.append(key)
-        if entries:
-            cited.append(entries)
+        if ("page", key) in last.at and ("cited", key) in last.at:
+            cited.append(Piece("cited", key, at=last.at["cited", key]))
+            pages.append(Piece("page", key, at=last.at["page", key]))
+            continue
+        part = parts[index]
+        filled = [_compact(_filled(entry, part.uses, citations, reference)) for entry in part.cited]
+        cited.append(Piece("cited", key, ",".join(filled).encode()))
+        pages.append(Piece("page", key, fill_json(part.text, part.uses, citations, reference=reference).encode()))
     document = _document(book, citations, [], [])
     document["pages"], document["citations"] = _PAGES, _CITED
     head, rest = dumps(document).split(json.dumps(_CITED, ensure_ascii=False), 1)
     middle, tail = rest.split(json.dumps(_PAGES, ensure_ascii=False), 1)
     yield (head + "[").encode()
-    yield b",".join(cited)
+    first = True
+    for piece in cited:
+        if piece.at[1] or piece.text:  # a page without citations adds no item
+            if not first:
+                yield b","
+            first = False
+        yield piece
     yield ("]" + middle + "[").encode()
-    for number, key in enumerate(keys):  # then the pages, one at a time
+    for number, piece in enumerate(pages):  # then the pages, one at a time
         if number:
             yield b","
-        if store.folder is not None and key not in store.memory:
-            yield store.folder / key
-        else:
-            text = store.get(key)
-            assert text is not None
-            yield text
+        yield piece
     yield ("]" + tail).encode()
 
 
-def _write(pieces: Iterator[bytes | Path], target: Path) -> None:
-    """Write the pieces to ``target`` in order: bytes as they are, a ``Path`` as that file's bytes."""
+def _write(pieces: Sequence[bytes | Piece], target: Path, last: Spans) -> Spans:
+    """Write the pieces to ``target`` in order, a piece of the last export copied from it (in the kernel
+    where it can; neighbours there, with the comma between them, in one copy); returns where each lies now."""
+    spans = Spans()
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    source = os.open(last.source, os.O_RDONLY) if last.source is not None else -1
+    copying: list[int] = []  # offset and length in the last export of what is still to be copied
+    kind, comma, written = "", False, 0  # the kind of piece being copied; a comma held back after it
+
+    def flush() -> None:
+        nonlocal copying, comma
+        if copying:
+            _copy(source, fd, *copying)
+            copying = []
+        if comma:
+            _write_all(fd, b",")
+            comma = False
+
     try:
         for piece in pieces:
-            if isinstance(piece, Path):
-                _append(piece, fd)
+            if isinstance(piece, bytes):
+                if piece == b"," and copying and not comma:
+                    comma = True  # the next piece may lie right after it in the last export
+                else:
+                    flush()
+                    _write_all(fd, piece)
+                written += len(piece)
+                continue
+            length = len(piece.text) if piece.text or not piece.at[1] else piece.at[1]
+            spans.at[piece.kind, piece.key] = (written, length)
+            written += length
+            if not length:  # a page without citations
+                continue
+            if piece.text:
+                flush()
+                _write_all(fd, piece.text)
+            elif copying and piece.kind == kind and copying[0] + copying[1] + comma == piece.at[0]:
+                copying[1] += comma + length  # its comma in the last export too (the lists are joined by them)
+                comma = False
             else:
-                _write_all(fd, piece)
+                flush()
+                copying, kind = [piece.at[0], length], piece.kind
+        flush()
     finally:
         os.close(fd)
+        if source >= 0:
+            os.close(source)
+    return spans
 
 
-def _append(source: Path, fd: int) -> None:
-    """Copy the file at ``source`` to ``fd``, in the kernel (no bytes through Python) where it can."""
-    with source.open("rb", buffering=0) as handle:
-        left = os.fstat(handle.fileno()).st_size
-        if sys.platform == "linux":
-            try:
-                while left > 0 and (done := os.copy_file_range(handle.fileno(), fd, left)):
-                    left -= done
-            except OSError as exc:
-                if exc.errno not in _NO_KERNEL_COPY:
-                    raise
-        while chunk := handle.read(1 << 20):  # the rest, where the kernel could not copy it
-            _write_all(fd, chunk)
+def _copy(source: int, fd: int, offset: int, length: int) -> None:
+    """``length`` bytes at ``offset`` of ``source`` appended to ``fd``, in the kernel (no bytes through
+    Python) where it can."""
+    if sys.platform == "linux":
+        try:
+            while length > 0 and (done := os.copy_file_range(source, fd, length, offset)):
+                offset, length = offset + done, length - done
+        except OSError as exc:
+            if exc.errno not in _NO_KERNEL_COPY:
+                raise
+    while length > 0:  # the rest, where the kernel could not copy it
+        chunk = os.pread(source, min(length, 1 << 20), offset)
+        if not chunk:
+            raise OSError(errno.EIO, "the last export is shorter than its spans")
+        _write_all(fd, chunk)
+        offset, length = offset + len(chunk), length - len(chunk)
 
 
 _NO_KERNEL_COPY = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF)
