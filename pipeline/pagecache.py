@@ -29,7 +29,8 @@ from pipeline.validate import SCHEMAS, schema, validate
 
 FORMAT = "handbook-pages-1"  # bump when a PageResult's meaning changes for the same inputs
 FOLDER = "pages"
-FRONT = "front.pickle"  # what reading and validating each page's frontmatter found
+FRONT = "front.pickle"  # what reading and validating each page's frontmatter found; which pack holds each result
+PACK_PAGES = 64  # results of this many pages (in the handbook's order) to a file: an edit rewrites one
 
 
 @dataclass(slots=True)
@@ -43,13 +44,14 @@ class PageCache:
     _used: set[str] = field(default_factory=set)
     _restored: dict[str, PageResult] = field(default_factory=dict)  # results given back their source, by key
     _kept: set[str] = field(default_factory=set)  # what the latest run used
-    _new: set[str] = field(default_factory=set)  # results made since the last save
+    _order: dict[str, None] = field(default_factory=dict)  # the results the latest run asked for, in its order
+    _packs: dict[str, str] = field(default_factory=dict)  # result key → the pack in ``folder`` holding it
 
     def __post_init__(self) -> None:
         if self.folder is not None:
             found = _read(self.folder / FOLDER / FRONT)
-            if isinstance(found, tuple) and len(found) == 3 and found[0] == _front_version():
-                _version, self.known.entries, self.schema = found
+            if isinstance(found, tuple) and len(found) == 4 and found[0] == _front_version():
+                _version, self.known.entries, self.schema, self._packs = found
 
     def key(self, raw: RawPage, page_id: str, context: str) -> str:
         return digest(FORMAT, context, page_id, raw.source.key)
@@ -59,6 +61,7 @@ class PageCache:
         made = self._restored.get(key)
         if made is not None and made.page.source is raw.source:
             self._used.add(key)
+            self._order[key] = None
             return made
         found = self.result(key)
         if found is not None:
@@ -68,16 +71,21 @@ class PageCache:
     def result(self, key: str) -> PageResult | None:
         """A portable result (pages.PageResult.portable) for ``key``, if an earlier run left one."""
         self._used.add(key)
+        self._order[key] = None
         found = self.results.get(key)
-        if found is None and self.folder is not None:
-            read = _read(self.folder / FOLDER / f"{key}.pickle")
-            if isinstance(read, PageResult):
-                self.results[key] = found = read
+        pack = self._packs.pop(key, None)
+        if found is None and pack is not None and self.folder is not None:
+            read = _read(self.folder / FOLDER / f"{pack}.pickle")
+            if isinstance(read, dict):
+                for each, result in read.items():  # the pack's other results, for their pages' turn
+                    if isinstance(result, PageResult) and (each == key or self._packs.pop(each, None) == pack):
+                        self.results[each] = result
+            found = self.results.get(key)
         return found
 
     def keep(self, key: str, result: PageResult) -> None:
         self._used.add(key)
-        self._new.add(key)
+        self._order[key] = None
         self.results[key] = result
 
     def frontmatter(self, raw: RawPage) -> list[Diagnostic]:
@@ -110,19 +118,30 @@ class PageCache:
             for key in [k for k in store if k not in self._used]:
                 del store[key]
         self.known.retain_used()
+        self._order = {key: None for key in self._order if key in self._used}
         self._kept, self._used = self._used, set()
+        self._packs = {}
 
     def save(self, cache: Path) -> None:
-        """Write the new results under ``cache`` (a staging folder's cache) and delete those no longer used."""
+        """Write the latest run's results under ``cache`` (a staging folder's cache), ``PACK_PAGES`` pages to a
+        file named by their keys, so that the files of unchanged pages are the ones already there; delete the
+        rest."""
         folder = cache / FOLDER
-        for key in sorted(self._new & self._kept):
-            _write(folder / f"{key}.pickle", self.results[key])
-        self._new = set()
-        _write(folder / FRONT, (_front_version(), self.known.entries, self.schema))
+        order = [key for key in self._order if key in self._kept and key in self.results]
+        self._order = {}
+        packs: dict[str, str] = {}
+        for start in range(0, len(order), PACK_PAGES):
+            run = order[start : start + PACK_PAGES]
+            pack = digest(*run)
+            if not (folder / f"{pack}.pickle").is_file():
+                _write(folder / f"{pack}.pickle", {key: self.results[key] for key in run})
+            packs.update(dict.fromkeys(run, pack))
+        _write(folder / FRONT, (_front_version(), self.known.entries, self.schema, packs))
+        kept = {f"{pack}.pickle" for pack in packs.values()} | {FRONT}
         if folder.is_dir():
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    if entry.name != FRONT and entry.name.removesuffix(".pickle") not in self._kept:
+                    if entry.name not in kept:
                         with contextlib.suppress(OSError):
                             Path(entry.path).unlink()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,3 +132,52 @@ def test_the_build_reads_a_file_again_unless_its_last_look_was_well_after_it_cha
     edited = stamp.inputs(config, _memo(config, read, ctime + 10_000_000_000, real))
     assert edited is not None and edited.content(str(page)) == hashlib.sha256(page.read_bytes()).hexdigest() != real
     assert edited.digest != read.digest
+
+
+def test_page_results_are_kept_in_packs_and_an_edit_rewrites_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results are saved a few pages to a file in the handbook's order (here 4): after a one-page edit the
+    edited page alone runs again and its pack alone is written; the others are the files already there."""
+    from pipeline import pagecache
+    from pipeline.build import build
+    from pipeline.pages import PageRun
+
+    monkeypatch.setattr(pagecache, "PACK_PAGES", 4)
+    source = generate(10, tmp_path / "source", SOURCE)
+    out = tmp_path / "out"
+    ran: list[str] = []
+    real = PageRun.page
+
+    def counted(run: PageRun, raw: Any, page_id: str, meta: Any, ctx: Any) -> Any:
+        ran.append(page_id)
+        return real(run, raw, page_id, meta, ctx)
+
+    monkeypatch.setattr(PageRun, "page", counted)
+
+    def packs() -> dict[str, int]:
+        folder = out / ".cache" / pagecache.FOLDER
+        return {p.name: p.stat().st_ino for p in folder.iterdir() if p.name != pagecache.FRONT}
+
+    config = Config(source=source, out=out, formats=("html",), jobs=1)
+    first = build(config)
+    assert first.ok and len(ran) == 10 and len(packs()) == 3
+    before = packs()
+    page = source / "pages" / "skill-progression-map-0006.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("## Engineering", "New.\n\n## Engineering", 1), "utf-8")
+    ran.clear()
+    second = build(config)
+    assert second.ok and ran == ["skill-progression-map-0006"]
+    after = packs()
+    assert len(after) == 3 and len(set(after) - set(before)) == 1  # pages 5 to 8
+    assert [name for name in after if after[name] == before.get(name)] == [n for n in after if n in before]
+    cold = build(Config(source=source, out=tmp_path / "cold", formats=("html",), jobs=1))
+    assert second.diagnostics == cold.diagnostics
+
+    for name in after:  # a pack lost: its pages run again, nothing else
+        (out / ".cache" / pagecache.FOLDER / name).unlink()
+        break
+    ran.clear()
+    page.write_text(page.read_text(encoding="utf-8").replace("New.", "Newer.", 1), "utf-8")
+    third = build(config)
+    assert third.ok and 1 < len(ran) <= 5
