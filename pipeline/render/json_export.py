@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
+import hashlib
 import json
 import os
 import pickle
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,18 +54,24 @@ def render(book: Book, parts: Sequence[PagePart], out: Path, config: Config) -> 
     target = out / FOLDER / f"{book.manifest.id}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     store = Store(config.cache / FOLDER)
+    assert store.folder is not None
+    store.folder.mkdir(parents=True, exist_ok=True)
     last = Spans.kept(store)
-    pieces = list(serialise(book, parts, render_citations(book, config.cache), last))
-    key = digest(*(p.decode() if isinstance(p, bytes) else f"{p.kind}:{p.key}" for p in pieces))
-    if not store.has_entry(key):
-        assert store.folder is not None
-        store.folder.mkdir(parents=True, exist_ok=True)
-        partial = store.folder / f".{key}.{os.getpid()}.tmp"
-        spans = _write(pieces, partial, last)
+    partial = store.folder / f".export.{os.getpid()}.tmp"
+    spill = store.folder / f".pages.{os.getpid()}.tmp"  # the pages filled in now, until they are copied in order
+    fd = os.open(spill, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        pieces = serialise(book, parts, render_citations(book, config.cache), last, fd)
+        key, spans = _write(pieces, partial, last, fd)
+    finally:
+        os.close(fd)
+        spill.unlink()
+    if store.has_entry(key):  # the same pieces as an export kept already
+        partial.unlink()
+        store.keep([LAST])
+    else:
         partial.replace(store.folder / key)
         spans.save(store, key)
-    else:
-        store.keep([LAST])
     store.link(key, target)
     store.retain_used()
     return [target]
@@ -76,12 +83,13 @@ LAST = "last.pickle"  # in the cache folder: where the last export put each page
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A page's citations (``kind`` "cited") or the page itself ("page"), by its key; ``text`` once filled in,
-    else ``at`` (offset, length) in the last export."""
+    else ``at`` (offset, length) in the last export, or in the spill file when ``spilled``."""
 
     kind: str
     key: str
     text: bytes = b""
     at: tuple[int, int] = (0, 0)
+    spilled: bool = False
 
 
 @dataclass(slots=True)
@@ -143,7 +151,9 @@ def export(book: Book, parts: Sequence[PagePart], citations: Citations) -> JSON:
     return document
 
 
-def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, last: Spans) -> Iterator[bytes | Piece]:
+def serialise(
+    book: Book, parts: Sequence[PagePart], citations: Citations, last: Spans, spill: int | None = None
+) -> Iterator[bytes | Piece]:
     """The export document in UTF-8 pieces, each page serialised on its own, with its citations filled in.
 
     The whole document is never held as objects or as one string: on 1,000 pages that saves
@@ -151,13 +161,15 @@ def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, last:
     strings in place of the pages and the citations, which no serialised value can contain unescaped,
     and a list's canonical serialisation is its items' joined by commas. Each page's citation records
     and the page itself are keyed by everything they are made from: a key the last export holds
-    (``last``) comes as its place there, to be copied, and its page part is not unpacked.
+    (``last``) comes as its place there, to be copied, and its page part is not unpacked. The citations
+    come first in the document, so each page filled in now waits in ``spill`` (a file) for its turn.
     """
     reference = site_links(Names.of(book).references).reference
     base = digest(code_digest(), book.manifest.source.text, str(book.root), reference)
     cited: list[Piece] = []
     pages: list[Piece] = []
     rendered: dict[str, tuple[str, str]] = {}  # each citation group's HTML and text, once: groups recur
+    spilled = 0
     for index, page in enumerate(book.pages):  # first every page's citations: they come before the pages
         used = [
             rendered.get(source)
@@ -172,7 +184,13 @@ def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, last:
         part = parts[index]
         filled = [_compact(_filled(entry, part.uses, citations, reference)) for entry in part.cited]
         cited.append(Piece("cited", key, ",".join(filled).encode()))
-        pages.append(Piece("page", key, fill_json(part.text, part.uses, citations, reference=reference).encode()))
+        text = fill_json(part.text, part.uses, citations, reference=reference).encode()
+        if spill is None:
+            pages.append(Piece("page", key, text))
+        else:
+            pages.append(Piece("page", key, at=(spilled, len(text)), spilled=True))
+            _write_all(spill, text)
+            spilled += len(text)
     document = _document(book, citations, [], [])
     document["pages"], document["citations"] = _PAGES, _CITED
     head, rest = dumps(document).split(json.dumps(_CITED, ensure_ascii=False), 1)
@@ -193,19 +211,22 @@ def serialise(book: Book, parts: Sequence[PagePart], citations: Citations, last:
     yield ("]" + tail).encode()
 
 
-def _write(pieces: Sequence[bytes | Piece], target: Path, last: Spans) -> Spans:
-    """Write the pieces to ``target`` in order, a piece of the last export copied from it (in the kernel
-    where it can; neighbours there, with the comma between them, in one copy); returns where each lies now."""
+def _write(pieces: Iterable[bytes | Piece], target: Path, last: Spans, spill: int) -> tuple[str, Spans]:
+    """Write the pieces to ``target`` in order, a piece of the last export or of the ``spill`` file copied
+    from it (in the kernel where it can; neighbours in the last export, with the comma between them, in
+    one copy); returns a key for what was written (a digest of the pieces, each page's by its key) and
+    where each piece lies now."""
     spans = Spans()
+    hasher = hashlib.sha256()
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     source = os.open(last.source, os.O_RDONLY) if last.source is not None else -1
-    copying: list[int] = []  # offset and length in the last export of what is still to be copied
+    copying: list[int] = []  # the file, offset and length of what is still to be copied
     kind, comma, written = "", False, 0  # the kind of piece being copied; a comma held back after it
 
     def flush() -> None:
         nonlocal copying, comma
         if copying:
-            _copy(source, fd, *copying)
+            _copy(copying[0], copying[1], copying[2], fd)
             copying = []
         if comma:
             _write_all(fd, b",")
@@ -213,6 +234,7 @@ def _write(pieces: Sequence[bytes | Piece], target: Path, last: Spans) -> Spans:
 
     try:
         for piece in pieces:
+            hasher.update(piece if isinstance(piece, bytes) else f"\0{piece.kind}:{piece.key}\0".encode())
             if isinstance(piece, bytes):
                 if piece == b"," and copying and not comma:
                     comma = True  # the next piece may lie right after it in the last export
@@ -226,24 +248,25 @@ def _write(pieces: Sequence[bytes | Piece], target: Path, last: Spans) -> Spans:
             written += length
             if not length:  # a page without citations
                 continue
+            origin = spill if piece.spilled else source
             if piece.text:
                 flush()
                 _write_all(fd, piece.text)
-            elif copying and piece.kind == kind and copying[0] + copying[1] + comma == piece.at[0]:
-                copying[1] += comma + length  # its comma in the last export too (the lists are joined by them)
+            elif copying[:1] == [origin] and piece.kind == kind and sum(copying[1:]) + comma == piece.at[0]:
+                copying[2] += comma + length  # its comma in the last export too (the lists are joined by them)
                 comma = False
             else:
                 flush()
-                copying, kind = [piece.at[0], length], piece.kind
+                copying, kind = [origin, piece.at[0], length], piece.kind
         flush()
     finally:
         os.close(fd)
         if source >= 0:
             os.close(source)
-    return spans
+    return hasher.hexdigest(), spans
 
 
-def _copy(source: int, fd: int, offset: int, length: int) -> None:
+def _copy(source: int, offset: int, length: int, fd: int) -> None:
     """``length`` bytes at ``offset`` of ``source`` appended to ``fd``, in the kernel (no bytes through
     Python) where it can."""
     if sys.platform == "linux":
