@@ -45,6 +45,7 @@ class PageCache:
     _restored: dict[str, PageResult] = field(default_factory=dict)  # results given back their source, by key
     _kept: set[str] = field(default_factory=set)  # what the latest run used
     _order: dict[str, None] = field(default_factory=dict)  # the results the latest run asked for, in its order
+    _fresh: set[str] = field(default_factory=set)  # the results made since the last save
     _packs: dict[str, str] = field(default_factory=dict)  # result key → the pack in ``folder`` holding it
 
     def __post_init__(self) -> None:
@@ -86,6 +87,7 @@ class PageCache:
     def keep(self, key: str, result: PageResult) -> None:
         self._used.add(key)
         self._order[key] = None
+        self._fresh.add(key)
         self.results[key] = result
 
     def frontmatter(self, raw: RawPage) -> list[Diagnostic]:
@@ -119,6 +121,7 @@ class PageCache:
                 del store[key]
         self.known.retain_used()
         self._order = {key: None for key in self._order if key in self._used}
+        self._fresh &= self._used
         self._kept, self._used = self._used, set()
         self._packs = {}
 
@@ -128,14 +131,14 @@ class PageCache:
         rest."""
         folder = cache / FOLDER
         order = [key for key in self._order if key in self._kept and key in self.results]
-        self._order = {}
         packs: dict[str, str] = {}
         for start in range(0, len(order), PACK_PAGES):
             run = order[start : start + PACK_PAGES]
             pack = digest(*run)
-            if not (folder / f"{pack}.pickle").is_file():
+            if not self._fresh.isdisjoint(run) or not (folder / f"{pack}.pickle").is_file():  # new, or unreadable
                 _write(folder / f"{pack}.pickle", {key: self.results[key] for key in run})
             packs.update(dict.fromkeys(run, pack))
+        self._order, self._fresh = {}, set()
         _write(folder / FRONT, (_front_version(), self.known.entries, self.schema, packs))
         kept = {f"{pack}.pickle" for pack in packs.values()} | {FRONT}
         if folder.is_dir():
