@@ -15,6 +15,7 @@ from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
 from pipeline.hashing import digest
 from pipeline.model import SourceFile
+from pipeline.paths import relative
 from pipeline.yamlsrc import YamlDoc, parse_yaml
 
 MANIFEST = "handbook.yaml"
@@ -73,7 +74,7 @@ class Known:
 def display_path(path: Path) -> str:
     """The path as diagnostics show it: relative to the working directory when inside it."""
     try:
-        return os.path.relpath(path)
+        return relative(os.fspath(path))
     except ValueError:  # pragma: no cover - different drive on Windows
         return str(path)
 

@@ -26,6 +26,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.hashing import code_digest
+from pipeline.paths import relative
 
 NAME = "build-stamp.json"
 CACHE = ".cache"
@@ -45,7 +46,7 @@ class Inputs:
 
     def content(self, path: str) -> str | None:
         """The sha256 of the file at ``path`` (under the source folder, as os.walk names it), if it was read."""
-        found = self.files.get(os.path.relpath(path, self.root))
+        found = self.files.get(relative(path, self.root))
         return str(found[4]) if found else None
 
 
@@ -79,7 +80,7 @@ def inputs(config: Config, last: dict[str, Any] | None = None) -> Inputs | None:
             info = Path(path).stat()
             if not stat.S_ISREG(info.st_mode):
                 return None  # a named pipe, a device: the build itself says what is wrong
-            rel = os.path.relpath(path, root)
+            rel = relative(path, root)
             state = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
             known = seen.get(rel)
             if known and known[:4] == state and max(info.st_mtime_ns, info.st_ctime_ns) < trusted:

@@ -27,6 +27,7 @@ _CORE = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")}
 MAX_NODES = 200_000  # far above any real manifest; stops alias bombs
 MAX_DEPTH = 200
+_OPENERS = (":", "-", "?", "[", "{")
 _YAML_ONLY_BREAKS = "\x85\u2028\u2029"
 
 Path = tuple[str | int, ...]
@@ -131,7 +132,13 @@ def _too_deep(text: str, marks: _Marks) -> _Fault | None:
     anything is composed, so our limit holds whatever the parser's own. libyaml refuses more than 1,000
     levels with a syntax error, and in flow style it meets that error while scanning ahead, before it
     has given the events of level ``MAX_DEPTH``: then the pure-Python parser, which has no limit, says
-    whether our limit was passed first. Depth reached through aliases is checked while building."""
+    whether our limit was passed first. Depth reached through aliases is checked while building.
+
+    Every collection opens with a character of its own among ``: - ? [ {`` (a block mapping's first
+    key's colon or a ``?``, a block sequence's first dash, a flow collection's bracket): a text with no
+    more of them than ``MAX_DEPTH`` cannot nest deeper, and is not parsed twice."""
+    if sum(map(text.count, _OPENERS)) <= MAX_DEPTH:
+        return None
     try:
         return _first_too_deep(yaml.parse(text, Loader=_Loader), marks)
     except yaml.YAMLError as exc:

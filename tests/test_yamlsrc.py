@@ -55,3 +55,33 @@ def test_nesting_reached_through_an_alias_is_refused_too(parser: str) -> None:
     deep = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)  # written: 199 levels under `a`, within the limit
     found = codes(f"a: &x {deep}\nb: [[*x]]\n")
     assert [code for code, _line, _col in found] == ["FM008"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- " * (MAX_DEPTH + 1) + "x\n",  # compact sequences: one dash a level
+        "? " * (MAX_DEPTH + 1) + "x\n",  # complex keys: one question mark a level
+        "{a: " * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1) + "\n",
+    ],
+    ids=["dashes", "question marks", "flow mappings"],
+)
+def test_the_tersest_nesting_past_the_limit_is_refused(parser: str, text: str) -> None:
+    """A text with no more than MAX_DEPTH of ``: - ? [ {`` is not parsed for its depth (each collection opens
+    with one of them): nesting written with one such character a level is still found past the limit."""
+    assert [code for code, _line, _col in codes(text)] == ["FM008"]
+
+
+def test_a_text_with_few_openers_is_parsed_once(parser: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    real = yamlsrc._first_too_deep
+
+    def counted(found: object, marks: object) -> object:
+        events.append("parsed")
+        return real(found, marks)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yamlsrc, "_first_too_deep", counted)
+    doc, found = parse_yaml("id: intro\ntitle: Intro\nobjectives:\n  - one\n  - two\n", "x.yaml")
+    assert found == [] and doc is not None and events == []
+    parse_yaml("k: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n", "x.yaml")
+    assert events == ["parsed"]
