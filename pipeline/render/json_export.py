@@ -108,7 +108,7 @@ class Spans:
         with contextlib.suppress(Exception):
             entry, state, at = pickle.loads(found) if found is not None else ("", (), {})
             path = store.folder / entry if store.folder is not None and entry else None
-            if path is not None and _state(path) == state:  # not marked used: unless asked for again, it goes
+            if path is not None and state is not None and _state(path) == state:  # not marked used: it goes
                 return cls(at, path)
         return cls()
 
