@@ -23,7 +23,7 @@ from pipeline.formats import Plan, plan
 from pipeline.gcpause import collector_paused
 from pipeline.load import RawPage, Sources, load
 from pipeline.model import Book, Manifest
-from pipeline.package import SITE, package, packager
+from pipeline.package import SITE, package
 from pipeline.pagecache import PageCache, context_of
 from pipeline.pages import PageRun, Parts, runner
 from pipeline.processes import Interrupted
@@ -155,8 +155,7 @@ def _render(
 
     Renderers run first, each from its pages' parts, then the packagers, which read the staged site
     (``config.out/html``). A site rendered only for them is removed before publishing: outputs/ keeps
-    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``), and
-    every packager but the first in one of its own beside the first.
+    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``).
     """
     book = result.book
     assert book is not None
@@ -172,13 +171,9 @@ def _render(
                 if progress:
                     progress(name)
                 staged[name] = renderer(name).render(book, result.parts[name], config.out, config)
-        aside = stages.packagers[1:] if _forking(config.jobs) else ()
-        for name in stages.packagers:  # imported before forking: the processes share the modules
-            packager(name)
-        for name in aside:  # each reads the staged site, complete by now
-            forked[name] = stack.enter_context(Forked(_packaged(name, book, config)))
-        here = [name for name in stages.packagers if name not in aside]
-        staged.update(package(here, book, config.out, config, progress))
+        # one after the other: each deflates in threads on every core, and the second takes from the first's
+        # zip every member the two share (all of a site's pages), deflating only what it alone holds
+        staged.update(package(stages.packagers, book, config.out, config, progress))
         for name, job in forked.items():
             staged[name], seconds = job.result()
             if progress:
@@ -210,17 +205,6 @@ def _timed(name: str, result: BuildResult, config: Config) -> Callable[[], tuple
     def run() -> tuple[list[Path], float]:
         started = time.perf_counter()
         written = renderer(name).render(book, parts, config.out, config)
-        return written, time.perf_counter() - started
-
-    return run
-
-
-def _packaged(name: str, book: Book, config: Config) -> Callable[[], tuple[list[Path], float]]:
-    """A packager's run, returning its files and its seconds."""
-
-    def run() -> tuple[list[Path], float]:
-        started = time.perf_counter()
-        written = package([name], book, config.out, config)[name]
         return written, time.perf_counter() - started
 
     return run

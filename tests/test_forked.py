@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,37 +133,34 @@ def test_a_failing_main_stage_stops_the_forked_one_and_leaves_outputs_unchanged(
 PACKAGES = ("html", "json", "scorm12", "scorm2004")
 
 
-def test_every_packager_but_the_first_runs_beside_it_and_makes_the_same_zips(
+def test_the_packagers_run_in_turn_and_the_second_deflates_only_what_the_first_does_not_hold(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline import package as package_mod
+    """The packagers run one after the other in the build process, each deflating in threads: the second
+    takes every member the two zips share (the site's pages) from the first's zip, as stored."""
+    from pipeline.package import archive
 
-    real = package_mod.packager
-    ran = tmp_path / "ran"
+    real = archive.pack_all
+    deflated: list[tuple[int, set[str]]] = []
 
-    def recorded(name: str) -> package_mod.Packager:
-        found = real(name)
+    def recorded(members: dict[str, bytes], *args: Any, **kwargs: Any) -> dict[str, archive.Entry]:
+        deflated.append((os.getpid(), set(members)))
+        return real(members, *args, **kwargs)
 
-        class Recorded:
-            def package(self, *args: object) -> list[Path]:
-                with ran.open("a", encoding="utf-8") as log:  # from whichever process runs it
-                    log.write(f"{name} {os.getpid()}\n")
-                return found.package(*args)  # type: ignore[arg-type]
-
-        return Recorded()
-
-    monkeypatch.setattr(package_mod, "packager", recorded)
-    assert build(Config(source=source, out=tmp_path / "forked", formats=PACKAGES)).ok
-    pids = dict(line.split() for line in ran.read_text(encoding="utf-8").splitlines())
-    assert pids["scorm12"] == str(os.getpid()) and pids["scorm2004"] != str(os.getpid())
+    monkeypatch.setattr(archive, "pack_all", recorded)
+    assert build(Config(source=source, out=tmp_path / "out", formats=PACKAGES)).ok
+    assert [pid for pid, _names in deflated] == [os.getpid()] * 2
+    first, second = (names for _pid, names in deflated)
+    pages = {name for name in first if name.endswith(".html")} - {"scorm_launch.html"}  # a page per SCORM version
+    assert {"index.html", "skill-progression-map-0001.html"} <= pages and not pages & second  # its own: the manifest…
     assert children() == []
-    ran.unlink()
-    assert build(Config(source=source, out=tmp_path / "serial", formats=PACKAGES, jobs=1)).ok
-    assert set(ran.read_text(encoding="utf-8").split()[1::2]) == {str(os.getpid())}  # --jobs 1: no fork
-    assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
+    zips = sorted((tmp_path / "out" / "scorm").glob("*.zip"))
+    for path in zips:
+        with zipfile.ZipFile(path) as archive_file:
+            assert archive_file.testzip() is None and pages <= set(archive_file.namelist())
 
 
-def test_a_failing_forked_packager_fails_the_build_and_leaves_outputs_unchanged(
+def test_a_failing_packager_fails_the_build_and_leaves_outputs_unchanged(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pipeline.package import scorm
@@ -171,12 +170,10 @@ def test_a_failing_forked_packager_fails_the_build_and_leaves_outputs_unchanged(
     before = tree(out)
     page = source / "pages" / "skill-progression-map-0003.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nAnother sentence.\n", encoding="utf-8")
-    parent = os.getpid()
     real = scorm.ScormPackager.package
 
     def broken(self: scorm.ScormPackager, *args: object) -> list[Path]:
-        if self.version.key == "2004":
-            assert os.getpid() != parent  # it runs in the forked process
+        if self.version.key == "2004":  # the second, after the first has written its zip into staging
             raise PipelineError("the disk is full")
         return real(self, *args)  # type: ignore[arg-type]
 

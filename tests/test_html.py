@@ -322,16 +322,24 @@ def test_an_edit_changes_one_search_shard_and_links_the_others_from_the_store(
     before = shard_files(site)
     assert list(before) == ["0.js", "1.js", "2.js"]
     assert [len(pages) for _path, pages in search_index(site)] == [4, 4, 2]
+    store_dir = out / ".cache" / "html"
+    old_shard_1 = next(entry.name for entry in store_dir.iterdir() if entry.stat().st_ino == before["1.js"][1])
     edited = source / "pages" / "page-006.md"
     edited.write_text(edited.read_text(encoding="utf-8").replace("day to day.", "day to day, edited."), "utf-8")
     read: list[str] = []
-    real_get = Store.get
+    templated: list[str] = []
+    real_get, real_html = Store.get, site_html._html
 
     def counted_get(store: Store, key: str) -> bytes | None:
         read.append(key)
         return real_get(store, key)
 
+    def counted_html(name: str, context: dict[str, Any]) -> bytes:
+        templated.append(name)
+        return real_html(name, context)
+
     monkeypatch.setattr(Store, "get", counted_get)
+    monkeypatch.setattr(site_html, "_html", counted_html)
     site = build_html(source, out)
     after = shard_files(site)
     assert [name for name in after if after[name][0] != before[name][0]] == ["1.js"]
@@ -339,7 +347,41 @@ def test_an_edit_changes_one_search_shard_and_links_the_others_from_the_store(
     store = {entry.stat().st_ino for entry in (out / ".cache" / "html").iterdir()}
     assert {inode for _data, inode in after.values()} <= store  # every shard is a store entry, linked
     assert [name for name in after if after[name][1] == before[name][1]] == ["0.js", "2.js"]  # the same entries
-    assert len([key for key in read if key.endswith(".search")]) == 3  # shard 1's other pages; page 6 is new
+    assert [key for key in read if key.endswith(".entries")] == [f"{old_shard_1}.entries"]  # its pages' entries
+    assert templated == ["page.html"]  # page 6 alone: its shard's other entries come from the last build's
+
+
+def test_an_edit_with_its_shards_entries_lost_templates_that_shards_pages_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shard's search entries kept for the next edit are a cache: lost or damaged, the edited page's shard
+    is made from its pages templated again, with the bytes a cold build makes."""
+    monkeypatch.setattr(site_search, "SHARD_PAGES", 4)
+    source = many_pages(tmp_path, 10)
+    out = tmp_path / "out"
+    build_html(source, out)
+    kept = sorted((out / ".cache" / "html").glob("*.entries"))
+    assert len(kept) == 3
+    kept[0].unlink()
+    for damaged in kept[1:]:
+        damaged.unlink()
+        damaged.write_bytes(b"not a pickle")
+    edited = source / "pages" / "page-002.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("day to day.", "day to day, edited."), "utf-8")
+    templated: list[str] = []
+    real_html = site_html._html
+
+    def counted_html(name: str, context: dict[str, Any]) -> bytes:
+        templated.append(name)
+        return real_html(name, context)
+
+    monkeypatch.setattr(site_html, "_html", counted_html)
+    warm = build_html(source, out)
+    assert templated == ["page.html"] * 4  # page 2 for its edit, then pages 1, 3 and 4 for their entries
+    cold = build_html(source, tmp_path / "cold")
+    for path in sorted(cold.rglob("*")):
+        if path.is_file():
+            assert (warm / path.relative_to(cold)).read_bytes() == path.read_bytes(), path
 
 
 def test_an_edit_build_makes_what_a_cold_build_makes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -418,9 +460,9 @@ def test_the_next_build_digests_only_what_the_edited_page_lists(
     assert all((warm / name).read_bytes() == (cold / name).read_bytes() for name in files)
 
     kept = out / ".cache" / site_html.FOLDER / site_html.DIGESTS
-    _made_by, entries, keys = pickle.loads(kept.read_bytes())
+    _made_by, *digests = pickle.loads(kept.read_bytes())
     kept.unlink()  # the store's entries are hard links: replaced, never written over
-    kept.write_bytes(pickle.dumps(("other code", entries, keys)))
+    kept.write_bytes(pickle.dumps(("other code", *digests)))
     edited.write_text(edited.read_text(encoding="utf-8").replace("day to day, edited.", "day to day."), "utf-8")
     listed.clear()
     build_html(source, out)

@@ -335,7 +335,8 @@ def test_an_edit_build_copies_what_did_not_change_from_the_last_export(
     filled: list[str] = []
 
     def counted(text: str, *args: Any, **kwargs: Any) -> str:
-        filled.append(text)
+        if '"sections":' in text:  # a page filled in (its citation records are filled in beside it)
+            filled.append(text)
         return real(text, *args, **kwargs)
 
     monkeypatch.setattr(json_export, "fill_json", counted)

@@ -55,6 +55,7 @@ class SiteCache:
     # what the contents and the references list of each page, digested, by (list, page id, page source key)
     listed: dict[tuple[str, str, str], str] = field(default_factory=dict)
     keys: dict[tuple[object, ...], str] = field(default_factory=dict)  # each page's key by what it digests
+    entries: dict[str, str] = field(default_factory=dict)  # page key → store key of its shard's search entries
 
     @classmethod
     def kept(cls, folder: Path) -> SiteCache:
@@ -62,14 +63,15 @@ class SiteCache:
         pages = Store(folder)
         found = pages.get(DIGESTS)
         with contextlib.suppress(Exception):  # none, or unreadable: every digest is made again
-            made_by, listed, keys = pickle.loads(found) if found is not None else ((), {}, {})
+            made_by, listed, keys, entries = pickle.loads(found) if found is not None else ((), {}, {}, {})
             if made_by == code_digest():
-                return cls(pages, listed=listed, keys=keys)
+                return cls(pages, listed=listed, keys=keys, entries=entries)
         return cls(pages)
 
     def keep_digests(self) -> None:
         """Save the digests of this build (only theirs) for the next build to read (``kept``)."""
-        self.pages.put(DIGESTS, pickle.dumps((code_digest(), self.listed, self.keys), pickle.HIGHEST_PROTOCOL))
+        kept = (code_digest(), self.listed, self.keys, self.entries)
+        self.pages.put(DIGESTS, pickle.dumps(kept, pickle.HIGHEST_PROTOCOL))
 
 
 @dataclass(slots=True)
@@ -206,22 +208,26 @@ def _pages(
         site.linked[f"{page.id}.html"] = key  # kept by the cache, written (or linked) from there
 
     def made(index: int) -> bytes:
-        """The page templated and kept under its key, with its search entry and assets (``<key>.search``)."""
+        """The page templated and kept under its key; returns its search entry and assets."""
         body = parts[index]
         context = site_pages.page_context(book, index, names, body.rubrics)
         filled = fill(body.html, body.uses, citations, reference)
         entry = fill_json(body.search, body.uses, citations, as_text=True, reference=reference)
-        stored = "\n".join([entry, *body.assets]).encode()  # a JSON line (newlines escaped), then each asset
         cache.pages.put(page_keys[index], _html("page.html", {**context, "body": Markup(filled)}))
-        cache.pages.put(f"{page_keys[index]}.search", stored)
-        return stored
+        return "\n".join([entry, *body.assets]).encode()  # a JSON line (newlines escaped), then each asset
 
     fresh = {index: made(index) for index, key in enumerate(page_keys) if not cache.pages.has_entry(key)}
+    entries, cache.entries = cache.entries, {}
+    shards: dict[str, dict[str, bytes]] = {}  # the last build's shard entries read so far, by store key
 
     def stored(index: int) -> bytes:
-        """The page's ``<key>.search`` entry: made now, kept, or (lost from the store) made again."""
+        """The page's search entry and assets: made now, kept with its shard's, or (lost) made again."""
         found = fresh.get(index)
-        found = found if found is not None else cache.pages.get(f"{page_keys[index]}.search")
+        kept = entries.get(page_keys[index], "")
+        if found is None and kept:
+            if kept not in shards:
+                shards[kept] = _shard_entries(cache.pages.get(kept))
+            found = shards[kept].get(page_keys[index])
         return found if found is not None else made(index)
 
     runs = site_search.runs(len(page_keys))
@@ -239,22 +245,34 @@ def _shard(
 ) -> tuple[str, list[str]]:
     """A search shard's store key and the files its pages (``run``, by index) link. The key digests the pages'
     keys, so a shard in the store is linked as it is, with no page entry read; else it is joined from the
-    pages' entries (``stored``)."""
+    pages' entries (``stored``), which are kept beside it, one file per shard, for the next edit to it."""
     pages = [page_keys[index] for index in run]
     key = digest("search-shard", str(number), *pages)
+    cache.entries.update(dict.fromkeys(pages, f"{key}.entries"))
     assets = cache.pages.get(f"{key}.assets") if cache.pages.has_entry(key) else None
     if assets is not None:
-        cache.pages.keep(f"{page}.search" for page in pages)  # for the next edit to this shard
+        cache.pages.keep([f"{key}.entries"])
         return key, assets.decode().split("\n") if assets else []
+    found = {page: stored(index) for page, index in zip(pages, run, strict=True)}
     entries: list[bytes] = []
     linked: set[str] = set()
-    for index in run:
-        entry, *rest = stored(index).split(b"\n")
+    for page in pages:
+        entry, *rest = found[page].split(b"\n")
         entries.append(entry)
         linked.update(asset.decode() for asset in rest)
     cache.pages.put(key, site_search.shard_script(number, entries))
     cache.pages.put(f"{key}.assets", "\n".join(sorted(linked)).encode())
+    cache.pages.put(f"{key}.entries", pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
     return key, sorted(linked)
+
+
+def _shard_entries(kept: bytes | None) -> dict[str, bytes]:
+    """A shard's search entries (and assets) by page key, as ``_shard`` kept them; none if lost or unreadable."""
+    with contextlib.suppress(Exception):
+        found = pickle.loads(kept) if kept is not None else {}
+        if isinstance(found, dict):
+            return found
+    return {}
 
 
 def _citations(book: Book, config: Config, cache: SiteCache) -> tuple[str, Citations]:

@@ -18,7 +18,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page, Scale
-from pipeline.render.cite import CitationMarks, Citations, Uses, fill, fill_json, plain, render_citations
+from pipeline.render.cite import CitationMarks, Citations, Uses, fill_json, plain, render_citations
 from pipeline.render.export_blocks import JSON, export_page
 from pipeline.render.markup import SiteHtml, site_links
 from pipeline.render.site_pages import Names
@@ -32,10 +32,11 @@ SCHEMA_VERSION = "1.0.0"
 
 @dataclass(frozen=True, slots=True)
 class PagePart:
-    """One page of the export, serialised, with its citations; both hold citation marks (cite.CitationMarks)."""
+    """One page of the export and its citation records, serialised (the records as list items joined by
+    commas); both hold citation marks (cite.CitationMarks)."""
 
     text: str
-    cited: list[JSON]
+    cited: str
     uses: Uses
 
 
@@ -45,7 +46,8 @@ def page_part(page: Page, book: Book, site: SiteHtml) -> PagePart:
     rendered, uses = site.get()
     marks = CitationMarks(list(uses))  # the rendering's marks, then the export's own
     part = export_page(page, book, rendered, marks, site_links())
-    return PagePart(dumps(_page(page, book, part.sections))[:-1], part.citations, tuple(marks.uses))
+    cited = _compact(part.citations)[1:-1]  # a list's serialisation is its items' joined by commas
+    return PagePart(dumps(_page(page, book, part.sections))[:-1], cited, tuple(marks.uses))
 
 
 def render(book: Book, parts: Sequence[PagePart], out: Path, config: Config) -> list[Path]:
@@ -136,7 +138,7 @@ def dumps(document: JSON) -> str:
     return _compact(document) + "\n"
 
 
-def _compact(value: JSON) -> str:
+def _compact(value: JSON | list[JSON]) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
 
 
@@ -182,8 +184,7 @@ def serialise(
             pages.append(Piece("page", key, at=last.at["page", key]))
             continue
         part = parts[index]
-        filled = [_compact(_filled(entry, part.uses, citations, reference)) for entry in part.cited]
-        cited.append(Piece("cited", key, ",".join(filled).encode()))
+        cited.append(Piece("cited", key, fill_json(part.cited, part.uses, citations, reference=reference).encode()))
         text = fill_json(part.text, part.uses, citations, reference=reference).encode()
         if spill is None:
             pages.append(Piece("page", key, text))
@@ -291,15 +292,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def _filled(entry: JSON, uses: Uses, citations: Citations, reference: str) -> JSON:
-    """A citation record with its marked text and HTML filled in."""
-    return {
-        **entry,
-        "text": fill(entry["text"], uses, citations),
-        "html": fill(entry["html"], uses, citations, reference),
-    }
 
 
 def _document(book: Book, citations: Citations, pages: list[Any], cited: list[JSON]) -> JSON:
