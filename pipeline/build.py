@@ -129,8 +129,8 @@ def build(config: Config, progress: Progress | None = None, inputs: stamp.Inputs
         if not result.ok or result.book is None:
             return result
         with publish.Staging(config.out) as staging:
-            staged = _render(result, replace(config, out=staging.path), staging, stages, progress)
-            pages.save(replace(config, out=staging.path).cache)
+            staged_config = replace(config, out=staging.path)
+            staged = _render(result, staged_config, staging, stages, progress, lambda: pages.save(staged_config.cache))
             written = [path for paths in staged.values() for path in paths]
             stamp.write(config, staging.path, read, written, result.diagnostics)
             staging.publish()
@@ -149,13 +149,19 @@ def build(config: Config, progress: Progress | None = None, inputs: stamp.Inputs
 
 
 def _render(
-    result: BuildResult, config: Config, staging: publish.Staging, stages: Plan, progress: Progress | None
+    result: BuildResult,
+    config: Config,
+    staging: publish.Staging,
+    stages: Plan,
+    progress: Progress | None,
+    keep: Callable[[], None],
 ) -> dict[str, list[Path]]:
     """Every requested format, written under ``config.out`` (the staging folder); the cache is carried first.
 
     Renderers run first, each from its pages' parts, then the packagers, which read the staged site
     (``config.out/html``). A site rendered only for them is removed before publishing: outputs/ keeps
-    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``).
+    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``), which
+    then runs ``keep`` (saving what the next build reuses); without one, ``keep`` runs here at the end.
     """
     book = result.book
     assert book is not None
@@ -165,7 +171,10 @@ def _render(
         render_citations(book, config.cache)
     staged: dict[str, list[Path]] = {}
     with contextlib.ExitStack() as stack:
-        forked = {name: stack.enter_context(Forked(_timed(name, result, config))) for name in beside}
+        forked = {
+            name: stack.enter_context(Forked(_timed(name, result, config, keep if number == 0 else None)))
+            for number, name in enumerate(beside)
+        }
         for name in stages.renderers:
             if name not in forked:
                 if progress:
@@ -178,6 +187,8 @@ def _render(
             staged[name], seconds = job.result()
             if progress:
                 progress(name, seconds)
+    if not beside:
+        keep()
     if stages.site_only:
         shutil.rmtree(config.out / SITE)
         del staged[SITE]
@@ -197,15 +208,20 @@ def _beside(stages: Plan, jobs: int) -> tuple[str, ...]:
     return names if len(stages.renderers) + len(stages.packagers) > len(names) else ()
 
 
-def _timed(name: str, result: BuildResult, config: Config) -> Callable[[], tuple[list[Path], float]]:
-    """A renderer's run, returning its files and its seconds."""
+def _timed(
+    name: str, result: BuildResult, config: Config, then: Callable[[], None] | None = None
+) -> Callable[[], tuple[list[Path], float]]:
+    """A renderer's run, returning its files and its seconds; ``then`` runs after it (not timed)."""
     assert result.book is not None
     book, parts = result.book, result.parts[name]
 
     def run() -> tuple[list[Path], float]:
         started = time.perf_counter()
         written = renderer(name).render(book, parts, config.out, config)
-        return written, time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        if then is not None:
+            then()
+        return written, seconds
 
     return run
 

@@ -148,7 +148,7 @@ class WorkerError(RuntimeError):
 
 
 class PageWorkers:
-    """Forked processes, each running every n-th page; portable results travel back one page at a time.
+    """Forked processes, each taking the next page not yet taken; portable results travel back one page at a time.
 
     The pages reach the workers through fork (nothing is pickled on the way there). A worker ignores
     SIGINT/SIGTERM (the build decides), dies with the build, and exits once it has sent its last page.
@@ -161,31 +161,32 @@ class PageWorkers:
 
     def check(self, run: PageRun, listed: Listed) -> list[PageResult]:
         context = multiprocessing.get_context("fork")
+        taken = context.Value("q", 0)  # how many pages the workers have taken, in list order
         with signals_blocked():  # a Ctrl+C while forking reaches the parent only
-            for number in range(self.processes):
+            for _number in range(self.processes):
                 parent, child = context.Pipe(duplex=False)
-                args = (child, run, listed, number, self.processes, os.getpid())
+                args = (child, run, listed, taken, os.getpid())
                 proc = context.Process(target=_serve, args=args, daemon=True)
                 proc.start()
                 child.close()
                 self._conns.append(parent)
                 self._procs.append(proc)
         results: list[PageResult | None] = [None] * len(listed)
-        open_conns = {conn: number for number, conn in enumerate(self._conns)}
+        open_conns = set(self._conns)
         while open_conns:
             for conn in wait(list(open_conns)):
                 assert isinstance(conn, Connection)
                 message = self._receive(conn)
                 if message is None:
-                    del open_conns[conn]
+                    open_conns.discard(conn)
                 else:
-                    index = open_conns[conn] + message[0] * self.processes
-                    results[index] = message[1].restored(listed[index][0])
+                    index, result = message
+                    results[index] = result.restored(listed[index][0])
         self.close()
         return [result for result in results if result is not None]
 
     def _receive(self, conn: Connection) -> tuple[int, PageResult] | None:
-        """A worker's next result (its position in the worker's share), or None once it is done."""
+        """A worker's next result (with its page's index in the list), or None once it is done."""
         try:
             status, payload = conn.recv()
         except (EOFError, OSError) as exc:  # killed from outside (the OOM killer, a stray SIGKILL)
@@ -229,14 +230,22 @@ class PageWorkers:
             self.kill()
 
 
-def _serve(conn: Connection, run: PageRun, listed: Listed, number: int, processes: int, parent: int) -> None:
-    """A worker's life: run every ``processes``-th page from ``number``, send each result, exit."""
+def _serve(conn: Connection, run: PageRun, listed: Listed, taken: Any, parent: int) -> None:
+    """A worker's life: take the next page (``taken`` counts the pages taken), run it, send its result; exit
+    when none is left. Taking pages one at a time keeps both workers busy until the last page, whatever the
+    pages' sizes."""
     as_child(parent)
     gc.disable()  # a short-lived process whose token trees hold no cycles: collecting is pure cost
     try:
         ctx = Context(run.book)
-        for position, (raw, page_id, meta) in enumerate(list(listed)[number::processes]):
-            conn.send(("page", (position, run.page(raw, page_id, meta, ctx).portable())))
+        while True:
+            with taken.get_lock():
+                index = taken.value
+                taken.value = index + 1
+            if index >= len(listed):
+                break
+            raw, page_id, meta = listed[index]
+            conn.send(("page", (index, run.page(raw, page_id, meta, ctx).portable())))
         conn.send(("done", None))
     except (EOFError, BrokenPipeError, ConnectionResetError):  # the parent is gone: nobody to report to
         return

@@ -206,19 +206,18 @@ def parse(raw: RawPage, page_id: str, meta: dict[str, Any]) -> Page:
 
 def _anchor_headings(tokens: list[Token], body_line: int) -> tuple[Heading, ...]:
     """Give every heading a stable anchor; a repeated sub-heading is prefixed with its section's."""
-    slugs = Counter(slugify(inline_text(tokens[i + 1])) for i, t in enumerate(tokens) if t.type == "heading_open")
-    repeated = {slug for slug, n in slugs.items() if n > 1}
+    found = [(token, inline_text(tokens[i + 1])) for i, token in enumerate(tokens) if token.type == "heading_open"]
+    slugs = [slugify(text) for _token, text in found]
+    repeated = {slug for slug, n in Counter(slugs).items() if n > 1}
     used: set[str] = set()
     parent = ""
     headings = []
-    for index, token in enumerate(tokens):
-        if token.type != "heading_open":
-            continue
+    for (token, full), slug in zip(found, slugs, strict=True):
         level = int(token.tag[1])
-        text = inline_text(tokens[index + 1]).strip()
+        text = full.strip()
         anchor = str(token.attrGet("id") or "")
         if not anchor:
-            anchor = slugify(text)
+            anchor = slug
             if anchor in repeated and parent and level > 2:
                 anchor = f"{parent}-{anchor}"
             base, n = anchor, 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from pipeline.build import build, check
@@ -387,3 +390,36 @@ def test_an_edit_build_copies_what_did_not_change_from_the_last_export(
     both("touched")
     assert len(filled) == 8  # nothing copied from a file that is not as it was written
     assert len(list((out / ".cache" / "json").iterdir())) == 2  # the export and where its pieces lie
+
+
+# What the export's blocks and citation records are made of: text of any kind (NUL marks, control and
+# private-use characters, astral planes), integers, booleans, None, lists and string-keyed dicts.
+plain_data = st.recursive(
+    st.one_of(st.text(), st.integers(-(2**63), 2**63 - 1), st.booleans(), st.none()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=20,
+)
+# Frontmatter besides: floats (1e16, inf), dates, numbers as keys; the standard library writes it
+frontmatter = st.dictionaries(
+    st.text(max_size=6),
+    st.one_of(st.floats(), st.dates(), st.dictionaries(st.integers(0, 20), st.text(max_size=3), max_size=3)),
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_data, frontmatter, st.text(max_size=6))
+def test_plain_data_is_serialised_as_the_standard_library_serialises_it(
+    data: Any, meta: dict[str, Any], title: str
+) -> None:
+    assert json_export._plain_compact(data) == json_export._compact(data)
+    document = {"id": "p", "meta": meta, "sections": data, "source": {"line": 1}, "title": title}
+    assert json_export._compact_with(document, "sections") == json_export._compact(document)
+
+
+def test_the_export_of_a_page_is_the_standard_librarys_serialisation_of_it() -> None:
+    stamp = {"date": datetime.date(2025, 1, 2), "ratio": 1e16, "weights": {2: "b", 10: "a"}}
+    document = {"id": "p", "meta": stamp, "sections": [{"text": "\x00 7 \x00", "n": 2**62}], "title": "T"}
+    written = json_export._compact_with(document, "sections")
+    assert written == json_export._compact(document)
+    assert '"ratio":1e+16' in written and '"weights":{"2":"b","10":"a"}' in written  # orjson: 1e16, "10" first

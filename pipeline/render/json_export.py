@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from pipeline.config import Config
 from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page, Scale
@@ -46,8 +48,8 @@ def page_part(page: Page, book: Book, site: SiteHtml) -> PagePart:
     rendered, uses = site.get()
     marks = CitationMarks(list(uses))  # the rendering's marks, then the export's own
     part = export_page(page, book, rendered, marks, site_links())
-    cited = _compact(part.citations)[1:-1]  # a list's serialisation is its items' joined by commas
-    return PagePart(dumps(_page(page, book, part.sections))[:-1], cited, tuple(marks.uses))
+    cited = _plain_compact(part.citations)[1:-1]  # a list's serialisation is its items' joined by commas
+    return PagePart(_compact_with(_page(page, book, part.sections), "sections"), cited, tuple(marks.uses))
 
 
 def render(book: Book, parts: Sequence[PagePart], out: Path, config: Config) -> list[Path]:
@@ -140,6 +142,21 @@ def dumps(document: JSON) -> str:
 
 def _compact(value: JSON | list[JSON]) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+def _plain_compact(value: JSON | list[JSON]) -> str:
+    """``_compact(value)`` for plain data: strings, integers, booleans, None, lists and string-keyed dicts, all
+    of which orjson writes as the standard library does, six times faster. The export's blocks and citation
+    records are such data; frontmatter (floats, dates, other keys) is not, and goes through ``_compact``."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _compact_with(document: JSON, plain: str) -> str:
+    """``_compact(document)``, its member ``plain`` serialised by ``_plain_compact``."""
+    before = _compact({key: value for key, value in document.items() if key < plain})[1:-1]
+    after = _compact({key: value for key, value in document.items() if key > plain})[1:-1]
+    middle = f"{json.dumps(plain, ensure_ascii=False)}:{_plain_compact(document[plain])}"
+    return "{" + ",".join(part for part in (before, middle, after) if part) + "}"
 
 
 # stand for the pages and the citations while the skeleton is serialised
