@@ -330,19 +330,19 @@ def test_an_edit_build_copies_what_did_not_change_from_the_last_export(
     is in every key: all filled in again), a changed reference, and an export touched in place (then
     nothing is taken from it)."""
     from bench.generate import generate
-    from pipeline.render.cite import fill_json as real
     from tests.conftest import SOURCE
 
     source = generate(8, tmp_path / "source", SOURCE)
     out = tmp_path / "out"
-    filled: list[str] = []
+    filled: list[bytes] = []
+    real = json_export._filled
 
-    def counted(text: str, *args: Any, **kwargs: Any) -> str:
-        if '"sections":' in text:  # a page filled in (its citation records are filled in beside it)
+    def counted(text: bytes, *args: Any) -> bytes:
+        if b'"sections":' in text:  # a page filled in (its citation records are filled in beside it)
             filled.append(text)
-        return real(text, *args, **kwargs)
+        return real(text, *args)
 
-    monkeypatch.setattr(json_export, "fill_json", counted)
+    monkeypatch.setattr(json_export, "_filled", counted)
 
     def both(step: str) -> bytes:
         filled.clear()
@@ -412,14 +412,34 @@ frontmatter = st.dictionaries(
 def test_plain_data_is_serialised_as_the_standard_library_serialises_it(
     data: Any, meta: dict[str, Any], title: str
 ) -> None:
-    assert json_export._plain_compact(data) == json_export._compact(data)
+    assert json_export._plain_compact(data) == json_export._compact(data).encode()
     document = {"id": "p", "meta": meta, "sections": data, "source": {"line": 1}, "title": title}
-    assert json_export._compact_with(document, "sections") == json_export._compact(document)
+    assert json_export._compact_with(document, "sections") == json_export._compact(document).encode()
 
 
 def test_the_export_of_a_page_is_the_standard_librarys_serialisation_of_it() -> None:
     stamp = {"date": datetime.date(2025, 1, 2), "ratio": 1e16, "weights": {2: "b", 10: "a"}}
     document = {"id": "p", "meta": stamp, "sections": [{"text": "\x00 7 \x00", "n": 2**62}], "title": "T"}
     written = json_export._compact_with(document, "sections")
-    assert written == json_export._compact(document)
-    assert '"ratio":1e+16' in written and '"weights":{"2":"b","10":"a"}' in written  # orjson: 1e16, "10" first
+    assert written == json_export._compact(document).encode()
+    assert b'"ratio":1e+16' in written and b'"weights":{"2":"b","10":"a"}' in written  # orjson: 1e16, "10" first
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(), min_size=1, max_size=4), st.text())
+def test_marks_in_utf8_json_are_filled_as_in_json_text(rendered: list[str], around: str) -> None:
+    """The export fills citation marks in its UTF-8 pieces as cite.fill_json does in text."""
+    from pipeline.render.cite import CitationMarks, Citations, fill_json
+
+    marks = CitationMarks()
+    sources = [f"[@key{number}]" for number in range(len(rendered))]
+    values = [
+        marks.html(source, "#ref-") if number % 2 else marks.text(source) for number, source in enumerate(sources)
+    ]
+    citations = Citations(
+        {source: f'<a href="#ref-x">{text}</a>' for source, text in zip(sources, rendered, strict=True)}, {}
+    )
+    serialised = json.dumps({"t": around.join(values), "u": around}, ensure_ascii=False)
+    uses = tuple(marks.uses)
+    expected = fill_json(serialised, uses, citations, reference="references.html#ref-").encode()
+    assert json_export._filled(serialised.encode(), uses, citations, "references.html#ref-") == expected

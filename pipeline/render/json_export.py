@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import orjson
 from pipeline.config import Config
 from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page, Scale
-from pipeline.render.cite import CitationMarks, Citations, Uses, fill_json, plain, render_citations
+from pipeline.render.cite import CitationMarks, Citations, Uses, plain, render_citations
 from pipeline.render.export_blocks import JSON, export_page
 from pipeline.render.markup import SiteHtml, site_links
 from pipeline.render.site_pages import Names
@@ -34,11 +35,11 @@ SCHEMA_VERSION = "1.0.0"
 
 @dataclass(frozen=True, slots=True)
 class PagePart:
-    """One page of the export and its citation records, serialised (the records as list items joined by
-    commas); both hold citation marks (cite.CitationMarks)."""
+    """One page of the export and its citation records, serialised in UTF-8 (the records as list items joined
+    by commas); both hold citation marks (cite.CitationMarks)."""
 
-    text: str
-    cited: str
+    text: bytes
+    cited: bytes
     uses: Uses
 
 
@@ -144,19 +145,35 @@ def _compact(value: JSON | list[JSON]) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
 
 
-def _plain_compact(value: JSON | list[JSON]) -> str:
-    """``_compact(value)`` for plain data: strings, integers, booleans, None, lists and string-keyed dicts, all
-    of which orjson writes as the standard library does, six times faster. The export's blocks and citation
-    records are such data; frontmatter (floats, dates, other keys) is not, and goes through ``_compact``."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+def _plain_compact(value: JSON | list[JSON] | str) -> bytes:
+    """``_compact(value)`` in UTF-8, for plain data: strings, integers, booleans, None, lists and string-keyed
+    dicts, all of which orjson writes as the standard library does, six times faster. The export's blocks and
+    citation records are such data; frontmatter (floats, dates, other keys) is not, and goes through
+    ``_compact``. Bytes, not text: a page's export is copied a few times on its way, at one byte a character
+    rather than two or four."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def _compact_with(document: JSON, plain: str) -> str:
-    """``_compact(document)``, its member ``plain`` serialised by ``_plain_compact``."""
-    before = _compact({key: value for key, value in document.items() if key < plain})[1:-1]
-    after = _compact({key: value for key, value in document.items() if key > plain})[1:-1]
-    middle = f"{json.dumps(plain, ensure_ascii=False)}:{_plain_compact(document[plain])}"
-    return "{" + ",".join(part for part in (before, middle, after) if part) + "}"
+def _compact_with(document: JSON, plain: str) -> bytes:
+    """``_compact(document)`` in UTF-8, its member ``plain`` serialised by ``_plain_compact``."""
+    before = _compact({key: value for key, value in document.items() if key < plain})[1:-1].encode()
+    after = _compact({key: value for key, value in document.items() if key > plain})[1:-1].encode()
+    middle = [_plain_compact(plain), b":", _plain_compact(document[plain])]
+    return b"".join([b"{", *([before, b","] if before else []), *middle, *([b",", after] if after else []), b"}"])
+
+
+_MARK = re.compile(rb"\\u0000([0-9]+)\\u0000")  # a citation mark in UTF-8 JSON text (cite.CitationMarks)
+
+
+def _filled(serialised: bytes, uses: Uses, citations: Citations, reference: str) -> bytes:
+    """``cite.fill_json`` on UTF-8 JSON text: each mark replaced by its citation, JSON-escaped."""
+
+    def one(match: re.Match[bytes]) -> bytes:
+        source, href = uses[int(match.group(1))]
+        value = citations.text(source) if href is None else citations.html(source, reference or href)
+        return _plain_compact(value)[1:-1]
+
+    return _MARK.sub(one, serialised) if b"\\u0000" in serialised else serialised
 
 
 # stand for the pages and the citations while the skeleton is serialised
@@ -201,8 +218,8 @@ def serialise(
             pages.append(Piece("page", key, at=last.at["page", key]))
             continue
         part = parts[index]
-        cited.append(Piece("cited", key, fill_json(part.cited, part.uses, citations, reference=reference).encode()))
-        text = fill_json(part.text, part.uses, citations, reference=reference).encode()
+        cited.append(Piece("cited", key, _filled(part.cited, part.uses, citations, reference)))
+        text = _filled(part.text, part.uses, citations, reference)
         if spill is None:
             pages.append(Piece("page", key, text))
         else:
