@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import resource
 import shutil
 import statistics
 import subprocess
@@ -89,6 +90,14 @@ def timed(command: list[str]) -> float:
     return html_bench.timed(command, 1)
 
 
+def timed_cpu(command: list[str]) -> tuple[float, float]:
+    """Seconds of one run and the CPU seconds (user + system) of its process tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = timed(command)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def memory(command: list[str]) -> tuple[int, int]:
     import json
 
@@ -167,10 +176,11 @@ def main() -> None:
     floor_cmd = [PYTHON, "-c", FLOOR, str(source), str(WORK / "out-floor")]
     floors, builds = [], []
     for _ in range(args.runs):  # alternated, so a busy machine slows both alike
-        floors.append(timed(floor_cmd))
+        floors.append(timed_cpu(floor_cmd))
         shutil.rmtree(out, ignore_errors=True)
-        builds.append(timed(build(source, out)))
-    floor, full = statistics.median(floors), statistics.median(builds)
+        builds.append(timed_cpu(build(source, out)))
+    floor, full = (statistics.median(seconds for seconds, _cpu in runs) for runs in (floors, builds))
+    floor_cpu, full_cpu = (statistics.median(cpu for _seconds, cpu in runs) for runs in (floors, builds))
     shutil.rmtree(out, ignore_errors=True)
     largest, total = memory(build(source, out))
     floor_largest, floor_total = memory(floor_cmd)
@@ -199,6 +209,7 @@ def main() -> None:
     print(f"{'what':<{width}}  {'seconds':>8}  {'ratio':<24} target")
     for name, seconds, ratio, target in rows:
         print(f"{name:<{width}}  {seconds:8.2f}  {ratio:<24} {target}")
+    print(f"CPU seconds, all processes: build {full_cpu:.2f}, floor {floor_cpu:.2f} = {full_cpu / floor_cpu:.2f}×")
     print(f"peak RSS, largest process: build {largest} MB (target ≤ 300 MB), floor {floor_largest} MB")
     print(f"peak RSS, sum over processes: build {total} MB, floor {floor_total} MB")
 

@@ -187,7 +187,8 @@ def parse(raw: RawPage, page_id: str, meta: dict[str, Any]) -> Page:
     """Parse one page body into tokens and collect its headings, citations and suppressions."""
     env: dict[str, Any] = {}
     with collector_paused():  # a large page is a million tokens that the collector would walk again and again
-        tokens = parser_for(raw.body).parse(raw.body, env)
+        body = raw.body  # joined from the file's lines on each use
+        tokens = parser_for(body).parse(body, env)
         headings = _anchor_headings(tokens, raw.body_line)
         citations = _citations(tokens, raw)
     return Page(

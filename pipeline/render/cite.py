@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -103,8 +104,9 @@ def fill_json(
     return _JSON_MARK.sub(one, serialised) if "\\u0000" in serialised else serialised
 
 
+@functools.lru_cache(maxsize=4096)
 def plain(markup: str) -> str:
-    """Text of an HTML fragment, whitespace collapsed."""
+    """Text of an HTML fragment, whitespace collapsed (kept for the citation groups, which recur on every page)."""
     return " ".join(html.unescape(_TAG.sub("", markup)).split())
 
 
