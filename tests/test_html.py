@@ -276,14 +276,7 @@ def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pyt
     second = check(config, pages, ("html",))
     assert second.book is not None
     assert calls == ["page-050"]
-    templated: list[str] = []
-    real_html = site_html._html
-
-    def counted_html(name: str, context: dict[str, Any]) -> bytes:
-        templated.append(name)
-        return real_html(name, context)
-
-    monkeypatch.setattr(site_html, "_html", counted_html)
+    templated = templates_counted(monkeypatch)
     site = site_html.build_site(second.book, second.parts["html"], config, cache)
     assert templated == ["page.html"]  # the edited page only: its title and headings, which others list, are the same
     cache.pages.retain_used()  # as serve does after each rebuild
@@ -299,6 +292,19 @@ def test_the_caches_render_only_the_edited_page(tmp_path: Path, monkeypatch: pyt
     fresh = site_html.SiteCache()
     assert after == contents(site_html.build_site(second.book, second.parts["html"], config, fresh), fresh)
     assert len(pages.results) == 100  # the edited page's old result is gone
+
+
+def templates_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates rendered from now on, in order."""
+    templated: list[str] = []
+    real_html = site_html._html
+
+    def counted_html(name: str, context: dict[str, Any]) -> bytes:
+        templated.append(name)
+        return real_html(name, context)
+
+    monkeypatch.setattr(site_html, "_html", counted_html)
+    return templated
 
 
 def shard_files(site: Path) -> dict[str, tuple[bytes, int]]:
@@ -327,19 +333,14 @@ def test_an_edit_changes_one_search_shard_and_links_the_others_from_the_store(
     edited = source / "pages" / "page-006.md"
     edited.write_text(edited.read_text(encoding="utf-8").replace("day to day.", "day to day, edited."), "utf-8")
     read: list[str] = []
-    templated: list[str] = []
-    real_get, real_html = Store.get, site_html._html
+    real_get = Store.get
 
     def counted_get(store: Store, key: str) -> bytes | None:
         read.append(key)
         return real_get(store, key)
 
-    def counted_html(name: str, context: dict[str, Any]) -> bytes:
-        templated.append(name)
-        return real_html(name, context)
-
     monkeypatch.setattr(Store, "get", counted_get)
-    monkeypatch.setattr(site_html, "_html", counted_html)
+    templated = templates_counted(monkeypatch)
     site = build_html(source, out)
     after = shard_files(site)
     assert [name for name in after if after[name][0] != before[name][0]] == ["1.js"]
@@ -368,14 +369,7 @@ def test_an_edit_with_its_shards_entries_lost_templates_that_shards_pages_again(
         damaged.write_bytes(b"not a pickle")
     edited = source / "pages" / "page-002.md"
     edited.write_text(edited.read_text(encoding="utf-8").replace("day to day.", "day to day, edited."), "utf-8")
-    templated: list[str] = []
-    real_html = site_html._html
-
-    def counted_html(name: str, context: dict[str, Any]) -> bytes:
-        templated.append(name)
-        return real_html(name, context)
-
-    monkeypatch.setattr(site_html, "_html", counted_html)
+    templated = templates_counted(monkeypatch)
     warm = build_html(source, out)
     assert templated == ["page.html"] * 4  # page 2 for its edit, then pages 1, 3 and 4 for their entries
     cold = build_html(source, tmp_path / "cold")

@@ -141,7 +141,7 @@ def dumps(document: JSON) -> str:
     return _compact(document) + "\n"
 
 
-def _compact(value: JSON | list[JSON]) -> str:
+def _compact(value: JSON) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
 
 
