@@ -3,6 +3,7 @@ of what it would remove from a fragment and why (MD003). One policy, so the two 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -72,8 +73,10 @@ class Removal:
     instead: str
 
 
+@functools.lru_cache(maxsize=1024)
 def sanitise(fragment: str) -> str:
-    """The fragment with everything outside the allow-list removed (by nh3)."""
+    """The fragment with everything outside the allow-list removed (by nh3); kept by fragment, since the same
+    blocks (a suppression comment, say) recur from page to page and nh3 builds its cleaner on every call."""
     import nh3
 
     return nh3.clean(
