@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import shutil
 import signal
 import time
@@ -18,7 +17,7 @@ from pipeline import publish, stamp
 from pipeline.checks import Context, check_facts
 from pipeline.config import Config
 from pipeline.diagnostics import Diagnostic, Policy, Severity
-from pipeline.forked import Forked
+from pipeline.forked import Forked, forking
 from pipeline.formats import Plan, plan
 from pipeline.gcpause import collector_paused
 from pipeline.load import RawPage, Sources, load
@@ -75,9 +74,8 @@ def check(
         return BuildResult(Policy({}, config.strict).apply(diags))
     man = manifest_mod.manifest(sources.manifest, sources.manifest_doc)
     policy = Policy(man.severity, config.strict)
-    diags += _validate(sources, man, cache)
+    validated: list[Diagnostic] = []
     references, found = load_references(config.source, man.bibliography, cache.validated)
-    diags += found
     listed = listed_pages(sources, man)
     shell = Book(config.source, man, (), tuple(references), sources.assets)
     run = PageRun(shell, parts, policy)
@@ -88,9 +86,14 @@ def check(
         results = [cache.restored(key, raw) for key, (raw, _page_id, _meta) in zip(keys, listed, strict=True)]
         todo = [index for index, result in enumerate(results) if result is None]
         with runner(len(todo), config.jobs) as pages:
-            for index, result in zip(todo, pages.check(run, [listed[i] for i in todo]), strict=True):
+
+            def validate() -> None:  # the frontmatter validated while the pages run (it is not what they read)
+                validated.extend(_validate(sources, man, cache))
+
+            for index, result in zip(todo, pages.check(run, [listed[i] for i in todo], validate), strict=True):
                 cache.keep(keys[index], result.portable())
                 results[index] = result
+    diags += validated + found
     done = [result for result in results if result is not None]
     diags += [d for result in done for d in result.findings]
     diags += check_facts([result.facts for result in done], Context(shell))
@@ -195,14 +198,9 @@ def _render(
     return {name: staged[name] for name in (*stages.renderers, *stages.packagers) if name in staged}
 
 
-def _forking(jobs: int) -> bool:
-    """Whether stages may run in forked processes: not for ``--jobs 1``, on one core, or without fork."""
-    return jobs != 1 and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
-
-
 def _beside(stages: Plan, jobs: int) -> tuple[str, ...]:
     """The renderers to fork: none unless forking, or when nothing else would run meanwhile."""
-    if not _forking(jobs):
+    if not forking(jobs):
         return ()
     names = tuple(name for name in stages.renderers if name in BESIDE)
     return names if len(stages.renderers) + len(stages.packagers) > len(names) else ()

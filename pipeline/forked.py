@@ -28,6 +28,11 @@ from pipeline.processes import as_child, signals_blocked
 T = TypeVar("T")
 
 
+def forking(jobs: int = 0) -> bool:
+    """Whether stages may run in forked processes: not for ``--jobs 1``, on one core, or without fork."""
+    return jobs != 1 and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
+
+
 class RemoteTraceback(Exception):
     """The traceback of an exception raised in a forked stage, shown as the cause of the one raised here."""
 

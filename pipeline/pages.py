@@ -17,7 +17,8 @@ import multiprocessing
 import os
 import pickle
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -115,7 +116,9 @@ class Parts(Sequence[Any]):
 class PageRunner(Protocol):
     """Runs the listed pages of a book; a context manager that stops what it started."""
 
-    def check(self, run: PageRun, listed: Listed) -> list[PageResult]: ...
+    def check(self, run: PageRun, listed: Listed, meanwhile: Callable[[], None] = lambda: None) -> list[PageResult]:
+        """The results of ``listed``, in order; ``meanwhile`` is this process's own work while the pages run."""
+        ...
 
     def close(self) -> None: ...
 
@@ -129,7 +132,8 @@ class PageRunner(Protocol):
 class LocalPages:
     """Pages run one after another in this process."""
 
-    def check(self, run: PageRun, listed: Listed) -> list[PageResult]:
+    def check(self, run: PageRun, listed: Listed, meanwhile: Callable[[], None] = lambda: None) -> list[PageResult]:
+        meanwhile()
         ctx = Context(run.book)
         return [run.page(raw, page_id, meta, ctx) for raw, page_id, meta in listed]
 
@@ -159,7 +163,9 @@ class PageWorkers:
         self._procs: list[Any] = []
         self._conns: list[Connection] = []
 
-    def check(self, run: PageRun, listed: Listed) -> list[PageResult]:
+    def check(self, run: PageRun, listed: Listed, meanwhile: Callable[[], None] = lambda: None) -> list[PageResult]:
+        """The workers' results; ``meanwhile`` runs on a thread started once they are forked (a thread alive
+        at a fork could hold a lock that the forked process would then wait for forever)."""
         context = multiprocessing.get_context("fork")
         taken = context.Value("q", 0)  # how many pages the workers have taken, in list order
         with signals_blocked():  # a Ctrl+C while forking reaches the parent only
@@ -173,15 +179,18 @@ class PageWorkers:
                 self._procs.append(proc)
         results: list[PageResult | None] = [None] * len(listed)
         open_conns = set(self._conns)
-        while open_conns:
-            for conn in wait(list(open_conns)):
-                assert isinstance(conn, Connection)
-                message = self._receive(conn)
-                if message is None:
-                    open_conns.discard(conn)
-                else:
-                    index, result = message
-                    results[index] = result.restored(listed[index][0])
+        with ThreadPoolExecutor(1) as side:
+            done = side.submit(meanwhile)
+            while open_conns:
+                for conn in wait(list(open_conns)):
+                    assert isinstance(conn, Connection)
+                    message = self._receive(conn)
+                    if message is None:
+                        open_conns.discard(conn)
+                    else:
+                        index, result = message
+                        results[index] = result.restored(listed[index][0])
+            done.result()
         self.close()
         return [result for result in results if result is not None]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from bench.generate import generate
 from pipeline.build import build, check
 from pipeline.config import Config
 from pipeline.pages import PAGES_PER_WORKER, PageWorkers
+from pipeline.render import html as site_html
 from tests.conftest import SOURCE
 
 
@@ -36,9 +39,9 @@ def _counting_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = PageWorkers.check
 
-    def counted(self: PageWorkers, run: Any, listed: Any) -> Any:
+    def counted(self: PageWorkers, run: Any, listed: Any, *meanwhile: Any) -> Any:
         calls.append(len(listed))
-        return real(self, run, listed)
+        return real(self, run, listed, *meanwhile)
 
     monkeypatch.setattr(PageWorkers, "check", counted)
     return calls
@@ -88,11 +91,29 @@ def test_check_reads_the_sample_without_writing_anywhere(tmp_path: Path) -> None
 def test_a_build_in_page_workers_writes_exactly_what_a_serial_build_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = generate(PAGES_PER_WORKER * 2 + 1, tmp_path / "src")
+    count = max(PAGES_PER_WORKER, site_html.SPLIT_PAGES) * 2 + 1  # enough for the workers and the site's split
+    source = generate(count, tmp_path / "src")
     calls = _counting_workers(monkeypatch)
+    templating = tmp_path / "templated-by"
+    real = site_html._html
+
+    def noted(name: str, context: dict[str, Any]) -> bytes:
+        """Each page templated notes the process it was templated in (a forked process's list is its own)."""
+        if name == "page.html":
+            with templating.open("a", encoding="utf-8") as handle:
+                handle.write(f"{os.getpid()}\n")
+        return real(name, context)
+
+    monkeypatch.setattr(site_html, "_html", noted)
     serial = build(Config(source=source, out=tmp_path / "serial", formats=("html", "json"), jobs=1))
+    alone = templating.read_text(encoding="utf-8").split()
+    templating.unlink()
     parallel = build(Config(source=source, out=tmp_path / "parallel", formats=("html", "json"), jobs=2))
-    assert calls == [PAGES_PER_WORKER * 2 + 1]
+    shared = templating.read_text(encoding="utf-8").split()
+    assert calls == [count]
+    assert len(alone) == len(shared) == count
+    assert set(alone) == {str(os.getpid())}  # --jobs 1: every page here
+    assert sorted(Counter(shared).values()) == [count // 2, count - count // 2]  # half of them in another process
     assert serial.ok and parallel.ok
     assert parallel.book is not None and all(not page.tokens for page in parallel.book.pages)  # parts, no tokens
     for folder in ("html", "json"):

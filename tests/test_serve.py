@@ -121,9 +121,9 @@ def test_only_the_first_build_forks_page_workers(tmp_path: Path, monkeypatch: py
     calls: list[int] = []
     real = PageWorkers.check
 
-    def counted(self: PageWorkers, run: object, listed: list[object]) -> object:
+    def counted(self: PageWorkers, run: object, listed: list[object], *meanwhile: object) -> object:
         calls.append(len(listed))
-        return real(self, run, listed)  # type: ignore[arg-type]
+        return real(self, run, listed, *meanwhile)  # type: ignore[arg-type]
 
     monkeypatch.setattr(PageWorkers, "check", counted)
     preview = Preview(Config(source=source, out=tmp_path / "out", jobs=2))

@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from pipeline.config import Config
+from pipeline.forked import Forked, forking
 from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page
 from pipeline.render import site_pages, site_search
@@ -29,6 +30,7 @@ SITE_SCRIPT = site_pages.TEMPLATES / "site.js"  # behind the labels in the gener
 STATIC_PREFIX = "_static/"
 ASSETS_DIR = "assets/"
 SEARCH_INDEX = f"{STATIC_PREFIX}search-index.js"
+SPLIT_PAGES = 64  # fewer pages to template than this are templated in this process alone
 DIGESTS = "digests.pickle"  # the contents' and pages' digests of the last build, in its cache folder
 
 
@@ -137,7 +139,7 @@ def build_site(book: Book, parts: Sequence[Body], config: Config, cache: SiteCac
     names = site_pages.Names.of(book)
     cited, citations = _citations(book, config, cache)
     site = Site({}, {})
-    linked = _pages(book, parts, names, (cited, citations), cache, site)
+    linked = _pages(book, parts, names, (cited, citations), cache, site, config.jobs)
     overview = json.dumps(site_pages.book_context(book, names), sort_keys=True)
     listed, cache.listed = cache.listed, {}
 
@@ -173,6 +175,7 @@ def _pages(
     cited: tuple[str, Citations],
     cache: SiteCache,
     site: Site,
+    jobs: int,
 ) -> set[str]:
     """Each page and search shard into ``site``, templated or joined only when not found in the cache; returns
     the files the pages link."""
@@ -216,7 +219,8 @@ def _pages(
         cache.pages.put(page_keys[index], _html("page.html", {**context, "body": Markup(filled)}))
         return "\n".join([entry, *body.assets]).encode()  # a JSON line (newlines escaped), then each asset
 
-    fresh = {index: made(index) for index, key in enumerate(page_keys) if not cache.pages.has_entry(key)}
+    todo = [index for index, key in enumerate(page_keys) if not cache.pages.has_entry(key)]
+    fresh = _made_on_both_cores(todo, made, cache.pages, [page_keys[index] for index in todo], jobs)
     entries, cache.entries = cache.entries, {}
     shards: dict[str, dict[str, bytes]] = {}  # the last build's shard entries read so far, by store key
 
@@ -238,6 +242,21 @@ def _pages(
         linked.update(assets)
     site.files[SEARCH_INDEX] = site_search.index_script(len(runs))
     return linked
+
+
+def _made_on_both_cores(
+    todo: list[int], made: Callable[[int], bytes], store: Store, keys: list[str], jobs: int
+) -> dict[int, bytes]:
+    """``made`` for each page of ``todo``, the later half in a forked process when the store is on disk and
+    there are enough pages for a fork to pay: its files land in the store, its search entries come back."""
+    if store.folder is None or len(todo) < SPLIT_PAGES or not forking(jobs):
+        return {index: made(index) for index in todo}
+    half = len(todo) // 2
+    with Forked(lambda: {index: made(index) for index in todo[half:]}) as other:
+        fresh = {index: made(index) for index in todo[:half]}
+        fresh.update(other.result())
+    store.keep(keys[half:])
+    return fresh
 
 
 def _shard(
