@@ -37,8 +37,29 @@ class Table:
         return f"{self.page.id}-rubric-{self.number}"
 
 
-def tables(page: Page, book: Book) -> Iterator[Table]:
-    """Every table of a page, read from its tokens, rubrics recognised by their scale labels."""
+def tables(page: Page, book: Book) -> tuple[Table, ...]:
+    """Every table of a page, read from its tokens, rubrics recognised by their scale labels.
+
+    A page run asks twice, for the checks and for the rendering: the tables of the page asked for last are
+    kept (with the page, until the next one is asked for)."""
+    if _LAST.page is not page or _LAST.book is not book:
+        _LAST.page, _LAST.book, _LAST.found = page, book, tuple(_read(page, book))
+    return _LAST.found
+
+
+@dataclass(slots=True)
+class _Asked:
+    """The page whose tables were asked for last, its book and its tables."""
+
+    page: Page | None = None
+    book: Book | None = None
+    found: tuple[Table, ...] = ()
+
+
+_LAST = _Asked()
+
+
+def _read(page: Page, book: Book) -> Iterator[Table]:
     page_scale = book.manifest.scales.get(str(page.meta.get("scale", "")))
     tokens = page.tokens
     heading, section, number, index = "", "", 0, 0

@@ -118,3 +118,20 @@ def test_a_build_in_page_workers_writes_exactly_what_a_serial_build_writes(
     assert parallel.book is not None and all(not page.tokens for page in parallel.book.pages)  # parts, no tokens
     for folder in ("html", "json"):
         assert _tree_digest(tmp_path / "serial" / folder) == _tree_digest(tmp_path / "parallel" / folder)
+
+
+def test_a_page_run_reads_its_tables_once_for_the_checks_and_the_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import tables
+
+    read: list[str] = []
+    real = tables._read
+
+    def counted(page: Any, book: Any) -> Any:
+        read.append(page.id)
+        return real(page, book)
+
+    monkeypatch.setattr(tables, "_read", counted)
+    result = check(Config(source=SOURCE, jobs=1), parts=("html", "json"))
+    assert result.ok and result.book is not None
+    assert read == [page.id for page in result.book.pages]  # once each, though the checks and the site both ask
+    assert '<table class="rubric"' in result.parts["html"][0].html  # the rubrics were recognised in the rendering

@@ -17,6 +17,7 @@ from pipeline.diagnostics import Diagnostic
 from pipeline.gcpause import collector_paused
 from pipeline.model import Book, Page
 from pipeline.pickling import by_fields
+from pipeline.tables import tables as tables_of  # not `tables`: the name of the TBL checks' module here
 
 Suppressions = tuple[tuple[tuple[str, ...], int, int], ...]  # codes, first line, last line
 
@@ -62,13 +63,11 @@ class PageFacts:
 class Context:
     """What checks share: the book (possibly only some of its pages) and a diagnostic maker.
 
-    ``memo`` keeps what is worked out once per book; ``page_memo`` what is worked out once per page,
-    emptied when the page is done (it holds the page's tokens).
+    ``memo`` keeps what is worked out once per book.
     """
 
     book: Book
     memo: dict[tuple[str, str], object] = field(default_factory=dict)
-    page_memo: dict[tuple[str, str], object] = field(default_factory=dict)
 
     def at(self, page: Page, line: int, col: int, code: str, message: str, hint: str = "") -> Diagnostic:
         return diagnostic(page.source.display, line, col, code, message, hint, page.source.line(line))
@@ -118,7 +117,7 @@ def book_checks() -> tuple[BookCheck, ...]:
 
 def check_page(page: Page, ctx: Context) -> tuple[list[Diagnostic], PageFacts]:
     """Every page-local finding (suppressions applied) and the page's facts."""
-    from pipeline.checks import links, tables
+    from pipeline.checks import links
 
     with collector_paused():  # the checks walk the page's tokens, making many small objects on the way
         found = [d for check in page_checks() for d in check(page, ctx)]
@@ -127,11 +126,10 @@ def check_page(page: Page, ctx: Context) -> tuple[list[Diagnostic], PageFacts]:
         page.source.display,
         tuple(sorted({h.anchor for h in page.headings})),
         tuple(sorted({c.key for c in page.citations})),
-        tuple(TableFacts(t.kind, t.header, t.line, page.source.line(t.line)) for t in tables.page_tables(page, ctx)),
+        tuple(TableFacts(t.kind, t.header, t.line, page.source.line(t.line)) for t in tables_of(page, ctx.book)),
         tuple(links.cross_page(page)),
         page.suppressions,
     )
-    ctx.page_memo.clear()
     return [d for d in found if not suppressed(page.suppressions, d)], facts
 
 

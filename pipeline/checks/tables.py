@@ -12,18 +12,8 @@ from pipeline.model import Page, Scale
 from pipeline.tables import Table, tables
 
 
-def page_tables(page: Page, ctx: Context) -> list[Table]:
-    """The page's tables, read once per check run."""
-    key = ("tables", page.id)
-    if key not in ctx.page_memo:
-        ctx.page_memo[key] = list(tables(page, ctx.book))
-    found = ctx.page_memo[key]
-    assert isinstance(found, list)
-    return found
-
-
 def check_page(page: Page, ctx: Context) -> Iterator[Diagnostic]:
-    for table in page_tables(page, ctx):
+    for table in tables(page, ctx.book):
         yield from _cells(table, ctx)
         if table.scale is not None:
             yield from _rubric(table, table.scale, ctx)

@@ -156,8 +156,11 @@ def _text(walk: _Walk, span: Span) -> str:
 
 
 def _inline_text(token: Token, citations: CitationText) -> str:
+    children = token.children or ()
+    if len(children) == 1 and children[0].type == "text":  # most inline tokens (a table cell, a plain line)
+        return " ".join(children[0].content.split())
     parts = []
-    for child in token.children or ():
+    for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type == "citation":
