@@ -69,7 +69,7 @@ def check(
     (what ``stamp.inputs`` found) spares reading a page file whose digest the cache already knows.
     """
     cache = cache if cache is not None else PageCache()
-    sources, diags = load(config.source, cache.known, read.content if read is not None else None)
+    sources, diags = load(config.source, cache.known, read.content if read is not None else None, config.jobs)
     if sources.manifest is None or sources.manifest_doc is None:
         return BuildResult(Policy({}, config.strict).apply(diags))
     man = manifest_mod.manifest(sources.manifest, sources.manifest_doc)

@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline import characters
 from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
+from pipeline.forked import Forked, forking
 from pipeline.hashing import digest
 from pipeline.model import SourceFile
 from pipeline.paths import relative
@@ -235,14 +236,14 @@ def split_frontmatter(source: SourceFile) -> tuple[RawPage | None, list[Diagnost
 
 
 def load(
-    root: Path, known: Known | None = None, contents: Callable[[str], str | None] | None = None
+    root: Path, known: Known | None = None, contents: Callable[[str], str | None] | None = None, jobs: int = 0
 ) -> tuple[Sources, list[Diagnostic]]:
     """Read ``handbook.yaml``, every ``pages/*.md`` and the asset list under ``root``.
 
     ``known`` keeps what reading each page found, by file name and text: a page read before is not
     checked for characters or split and parsed again (``handbook serve`` and the build's page cache).
     ``contents`` gives a page file's sha256 by path when the build has it (pipeline/stamp.py): a page
-    ``known`` holds by that digest is not read at all.
+    ``known`` holds by that digest is not read at all. ``jobs`` as in Config: 1 forks no process.
     """
     sources = Sources(root)
     diags: list[Diagnostic] = []
@@ -275,19 +276,22 @@ def load(
     entries = sorted(_page_entries(pages_dir), key=lambda entry: entry.name)
     sources.page_files = frozenset(entry.name[:-3] for entry in entries)
     plain = Path(os.path.realpath(pages_dir)).is_relative_to(os.path.realpath(root))
-    for entry in entries:
-        source, found = _read_page(entry, pages_dir, root, plain and not entry.is_symlink(), known, contents)
+    read = [_read_page(entry, pages_dir, root, plain and not entry.is_symlink(), known, contents) for entry in entries]
+    fresh = {source.key: source for source, _found in read if source is not None}
+    if known is not None:
+        fresh = {key: source for key, source in fresh.items() if key not in known.entries}
+    split = _split_pages(list(fresh.values()), jobs)
+    for source, found in read:
         if source is None:
             diags += found
             continue
         key = source.key
         if known is not None:
             known.used.add(key)
-        if known is None or key not in known.entries:
-            raw, split = split_frontmatter(source)
-            result = (raw, characters.diagnostics(source.display, source.text) + split)
+        if known is None or key in split:
+            result = split[key]
             if known is not None:
-                known.entries[key] = (replace(raw, source=_NO_TEXT) if raw else None, result[1])
+                known.entries[key] = (replace(result[0], source=_NO_TEXT) if result[0] else None, result[1])
         else:
             shell, cached = known.entries[key]
             made = known.made.get(key)
@@ -306,6 +310,30 @@ def load(
 
 
 _NO_TEXT = SourceFile.of(Path(), "", "")
+SPLIT_PAGES = 128  # fewer pages to split than this are split in this process alone
+
+
+def _split_pages(sources: list[SourceFile], jobs: int) -> dict[str, tuple[RawPage | None, list[Diagnostic]]]:
+    """Each page split into frontmatter and body, with its character findings, by source key. With many pages
+    (a first build), the later half is split in a forked process (the frontmatter's YAML is most of reading a
+    page), which sends back each page without its text: this process holds the text already."""
+    if len(sources) < SPLIT_PAGES or not forking(jobs):
+        return {source.key: _split(source) for source in sources}
+    half = len(sources) // 2
+
+    def later() -> list[tuple[RawPage | None, list[Diagnostic]]]:
+        return [(replace(raw, source=_NO_TEXT) if raw else None, found) for raw, found in map(_split, sources[half:])]
+
+    with Forked(later) as other:
+        split = {source.key: _split(source) for source in sources[:half]}
+        for source, (raw, found) in zip(sources[half:], other.result(), strict=True):
+            split[source.key] = (replace(raw, source=source) if raw else None, found)
+    return split
+
+
+def _split(source: SourceFile) -> tuple[RawPage | None, list[Diagnostic]]:
+    raw, found = split_frontmatter(source)
+    return raw, characters.diagnostics(source.display, source.text) + found
 
 
 def _read_page(

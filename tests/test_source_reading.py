@@ -184,3 +184,39 @@ def test_page_results_are_kept_in_packs_and_an_edit_rewrites_one(
     ran.clear()
     page.write_text(page.read_text(encoding="utf-8").replace("Newer.", "Newest.", 1), "utf-8")
     assert build(config).ok and ran == ["skill-progression-map-0006"]  # both written again, whole
+
+
+def test_pages_split_in_two_processes_are_split_as_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import load as load_mod
+
+    source = generate(load_mod.SPLIT_PAGES + 4, tmp_path / "src")
+    pages = source / "pages"
+    (pages / "no-frontmatter.md").write_text("Just text.\n", encoding="utf-8")
+    (pages / "unclosed.md").write_text("---\ntitle: Open\nNo fence.\n", encoding="utf-8")
+    (pages / "bad-yaml.md").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+    (pages / "zz-escape.md").write_text('---\ntitle: "bell \\a"\n---\nA bell\x07 in the body.\n', encoding="utf-8")
+    splitters = tmp_path / "split-by"
+    real = load_mod._split
+
+    def noted(page: SourceFile) -> Any:
+        with splitters.open("a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(page)
+
+    monkeypatch.setattr(load_mod, "_split", noted)
+
+    def read(jobs: int) -> tuple[list[Any], list[Any], list[str]]:
+        sources, found = load(source, Known(), jobs=jobs)
+        by = splitters.read_text(encoding="utf-8").split()
+        splitters.unlink()
+        kept = [
+            (p.source.key, p.source.text, p.body_line, p.front, p.doc and (p.doc.data, p.doc.values, p.doc.keys))
+            for p in sources.pages
+        ]
+        return kept, found, by
+
+    alone, alone_found, alone_by = read(1)
+    shared, shared_found, shared_by = read(2)
+    assert set(alone_by) == {str(os.getpid())} and len(set(shared_by)) == 2  # the later half in another process
+    assert shared == alone and shared_found == alone_found
+    assert {d.code for d in alone_found} >= {"FM001", "FM002", "FM003", "FM009"}  # the broken pages are reported
