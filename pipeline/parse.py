@@ -38,24 +38,44 @@ MAX_NESTING = 100  # block levels: a blockquote is one, a list item two (list + 
 _SUPPRESS = re.compile(r"<!--\s*handbook:\s*ignore\s+([A-Z]{2,3}[0-9]{3}(?:[\s,]+[A-Z]{2,3}[0-9]{3})*)\b.*?-->", re.S)
 
 
-_STRIKETHROUGH = ("strikethrough",)  # the rules (inline and post-processing) that act on `~~` only
-_FOOTNOTES = ("footnote_def", "footnote_inline", "footnote_ref", "footnote_tail")  # on `[^`, `^[` only
+# Rules that act only where a body holds one of their marks: a body without them parses to the same tokens
+# without those rules, and faster (markdown-it tries each block rule at every line and each inline rule at
+# every mark, and normalize rewrites every line end). A lone `~`, as in "~30%", is text: strikethrough needs
+# `~~`. Indented code needs four columns of indent, which takes four spaces or a tab. Pages are read with
+# `\n` line ends (pipeline/load.py): normalize changes only a carriage return or a NUL.
+_MARKS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("normalize",), ("\r", "\0")),
+    (("explicit_heading_ids",), ("{#",)),
+    (("code",), ("    ", "\t")),
+    (("fence",), ("```", "~~~")),
+    (("blockquote",), (">",)),
+    (("reference",), ("]:",)),
+    (("html_block", "html_inline", "autolink"), ("<",)),
+    (("footnote_def", "footnote_inline", "footnote_ref", "footnote_tail"), ("[^", "^[")),
+    (("narrative_citation",), ("@",)),
+    (("escape",), ("\\",)),
+    (("backticks",), ("`",)),
+    (("emphasis",), ("*", "_")),
+    (("strikethrough",), ("~~",)),
+    (("image",), ("![",)),
+    (("entity",), ("&",)),
+)
 
 
 def markdown() -> MarkdownIt:
     """The one configured parser: CommonMark + GFM tables + strikethrough + footnotes + citations."""
-    return _parser(True, True)
+    return _parser(frozenset())
 
 
 def parser_for(body: str) -> MarkdownIt:
-    """``markdown()`` less the rules that cannot fire on ``body``: strikethrough needs a `~~` (a lone `~`, as in
-    "~30%", is text), footnotes a `[^` or a `^[` (footnote_tail does nothing without them). The tokens are the
-    same; a page parses 6% faster without the footnote rules, 8% without strikethrough's."""
-    return _parser("~~" in body, "[^" in body or "^[" in body)
+    """``markdown()`` less the rules that cannot act on ``body`` (``_MARKS``): the same tokens, a fifth faster
+    on the pages of bench/generate.py."""
+    return _parser(frozenset(rule for rules, marks in _MARKS if not any(m in body for m in marks) for rule in rules))
 
 
 @functools.cache
-def _parser(strikethrough: bool, footnotes: bool) -> MarkdownIt:
+def _parser(unused: frozenset[str]) -> MarkdownIt:
+    """The configured parser with the rules ``unused`` disabled."""
     # markdown-it's own limit is only a backstop above ours (see _nesting_guard); inline, it bounds
     # the recursion of nested brackets (a few frames per level).
     options = {"html": True, "maxNesting": MAX_NESTING + 10}
@@ -68,8 +88,7 @@ def _parser(strikethrough: bool, footnotes: bool) -> MarkdownIt:
     md.inline.ruler.before("link", "citation", _bracketed_citation)
     md.inline.ruler.after("text", "narrative_citation", _narrative_citation)  # `@` ends a text run
     md.core.ruler.after("block", "explicit_heading_ids", _explicit_heading_ids)
-    unused = (() if strikethrough else _STRIKETHROUGH) + (() if footnotes else _FOOTNOTES)
-    return md.disable(list(unused)) if unused else md
+    return md.disable(sorted(unused)) if unused else md
 
 
 def _nesting_guard(state: StateBlock, start: int, end: int, silent: bool) -> bool:
