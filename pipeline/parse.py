@@ -42,29 +42,27 @@ _SUPPRESS = re.compile(r"<!--\s*handbook:\s*ignore\s+([A-Z]{2,3}[0-9]{3}(?:[\s,]
 # without those rules, and faster (markdown-it tries each block rule at every line and each inline rule at
 # every mark, and normalize rewrites every line end). A lone `~`, as in "~30%", is text: strikethrough needs
 # `~~`. Indented code needs four columns of indent, which takes four spaces or a tab. Pages are read with
-# `\n` line ends (pipeline/load.py): normalize changes only a carriage return or a NUL. A blockquote's `>`, a
-# thematic break and a setext underline start a line's content, after indent and container marks only (a list
-# marker is followed by a space): the `>` of `-->` starts no blockquote.
-_MARKS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
-    (rules, re.compile(marks, re.M))
-    for rules, marks in (
-        (("explicit_heading_ids",), r"\{#"),
-        (("code",), r"    |\t"),
-        (("fence",), r"```|~~~"),
-        (("blockquote",), r"(?:^|[ \t>])>"),
-        (("hr",), r"(?:^|[ \t>])([-*_])(?:[ \t]*\1){2,}[ \t]*$"),
-        (("lheading",), r"^[ \t>]*(?:=+|-+)[ \t]*$"),
-        (("reference",), r"\]:"),
-        (("html_block", "html_inline", "autolink"), r"<"),
-        (("footnote_def", "footnote_inline", "footnote_ref", "footnote_tail"), r"\[\^|\^\["),
-        (("narrative_citation",), r"@"),
-        (("escape",), r"\\"),
-        (("backticks",), r"`"),
-        (("emphasis",), r"[*_]"),
-        (("strikethrough",), r"~~"),
-        (("image",), r"!\["),
-        (("entity",), r"&"),
-    )
+# `\n` line ends (pipeline/load.py): normalize changes only a carriage return or a NUL. A blockquote's `>` and
+# a setext underline start a line's content, after indent and container marks only (a list marker is followed
+# by a space): the `>` of `-->` starts no blockquote. Marks are substrings, or a pattern looked for in the text
+# after a line end (so that the first line starts after one too); a substring is found faster than a pattern.
+Marks = tuple[str, ...] | re.Pattern[str]
+_MARKS: tuple[tuple[tuple[str, ...], Marks], ...] = (
+    (("explicit_heading_ids",), ("{#",)),
+    (("code",), ("    ", "\t")),
+    (("fence",), ("```", "~~~")),
+    (("blockquote",), re.compile(r">(?<![^\n \t>].)")),
+    (("lheading",), re.compile(r"\n[ \t>]*(?:=+|-+)[ \t]*$", re.M)),
+    (("reference",), ("]:",)),
+    (("html_block", "html_inline", "autolink"), ("<",)),
+    (("footnote_def", "footnote_inline", "footnote_ref", "footnote_tail"), ("[^", "^[")),
+    (("narrative_citation",), ("@",)),
+    (("escape",), ("\\",)),
+    (("backticks",), ("`",)),
+    (("emphasis",), ("*", "_")),
+    (("strikethrough",), ("~~",)),
+    (("image",), ("![",)),
+    (("entity",), ("&",)),
 )
 
 
@@ -77,9 +75,15 @@ def parser_for(body: str) -> MarkdownIt:
     """``markdown()`` less the rules that cannot act on ``body`` (``_MARKS``): the same tokens, a fifth faster
     on the pages of bench/generate.py."""
     normal = "\r" not in body and "\0" not in body  # what normalize leaves as it is
-    text = body if normal else body.replace("\r\n", "\n").replace("\r", "\n")  # the lines markdown-it reads
-    unused = {rule for rules, marks in _MARKS if not marks.search(text) for rule in rules}
+    text = "\n" + (body if normal else body.replace("\r\n", "\n").replace("\r", "\n"))  # the lines markdown-it reads
+    unused = {rule for rules, marks in _MARKS if not _holds(text, marks) for rule in rules}
     return _parser(frozenset(unused | ({"normalize"} if normal else set())))
+
+
+def _holds(text: str, marks: Marks) -> bool:
+    if isinstance(marks, re.Pattern):
+        return marks.search(text) is not None
+    return any(mark in text for mark in marks)
 
 
 @functools.cache
