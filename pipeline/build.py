@@ -75,7 +75,13 @@ def check(
     man = manifest_mod.manifest(sources.manifest, sources.manifest_doc)
     policy = Policy(man.severity, config.strict)
     validated: list[Diagnostic] = []
-    references, found = load_references(config.source, man.bibliography, cache.validated)
+    checks: list[tuple[str, Callable[[], list[Diagnostic]]]] = []
+
+    def later(key: str, check: Callable[[], list[Diagnostic]]) -> list[Diagnostic]:
+        checks.append((key, check))  # the bibliography's schema check: run with the frontmatter's, below
+        return []
+
+    references, found = load_references(config.source, man.bibliography, later)
     listed = listed_pages(sources, man)
     shell = Book(config.source, man, (), tuple(references), sources.assets)
     run = PageRun(shell, parts, policy)
@@ -87,8 +93,9 @@ def check(
         todo = [index for index, result in enumerate(results) if result is None]
         with runner(len(todo), config.jobs) as pages:
 
-            def validate() -> None:  # the frontmatter validated while the pages run (it is not what they read)
+            def validate() -> None:  # while the pages run: no page run reads what validating finds
                 validated.extend(_validate(sources, man, cache))
+                validated.extend(d for key, check in checks for d in cache.validated(key, check))
 
             for index, result in zip(todo, pages.check(run, [listed[i] for i in todo], validate), strict=True):
                 cache.keep(keys[index], result.portable())

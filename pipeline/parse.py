@@ -198,6 +198,7 @@ def _explicit_heading_ids(state: StateCore) -> None:
                 inline.content = inline.content[: match.start()]
 
 
+@functools.lru_cache(maxsize=4096)  # headings recur from page to page ("Self-assessment", "Why it matters")
 def slugify(text: str) -> str:
     """GitHub-like anchor: lowercase ASCII words joined by single hyphens."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
