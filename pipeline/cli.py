@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -203,6 +204,9 @@ def build(
             read = stamp.inputs(config, last)  # before anything is read: an edit made meanwhile is seen next time
             known = stamp.unchanged(config, read, last)
             if known is not None:  # nothing it reads or wrote changed since the last build
+                from pipeline import publish
+
+                publish.clean(Path(os.path.realpath(out)))  # the old tree of a build killed right after publishing
                 _emit(known, output_format)
                 click.echo(f"Nothing changed since the last build: {out}/ is up to date.", err=True)
             else:

@@ -261,6 +261,19 @@ def test_leftovers_of_killed_builds_are_removed_and_running_ones_kept(src: Path)
     assert all(folder.exists() for folder in (*user, running))
 
 
+def test_a_build_with_nothing_to_do_still_removes_what_a_killed_build_left(src: Path) -> None:
+    """A build killed after publishing, while it removed the old tree (a staging folder after the exchange):
+    the next build finds nothing changed, and removes that tree all the same."""
+    out = src.parent / "out"
+    assert invoke("build", "--source", str(src), "--out", str(out), "--format", "json")[0] == 0
+    left = src.parent / f".out.handbook-staging-{_dead_pid()}-{'d' * 12}"
+    shutil.copytree(out, left)
+    before = tree(out)
+    code, said = invoke("build", "--source", str(src), "--out", str(out), "--format", "json")
+    assert code == 0 and "Nothing changed since the last build" in said
+    assert ours(src.parent) == [] and tree(out) == before
+
+
 def test_an_interrupted_build_leaves_out_unchanged_and_no_staging(src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = src.parent / "out"
     assert build(Config(source=src, out=out, formats=("html", "json"))).ok
