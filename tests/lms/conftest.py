@@ -360,7 +360,10 @@ class ScormHost:
         path = self.state / "sessions" / self.package / f"{self.user_id(username)}__{launch.replace('/', '_')}.json"
         if not path.is_file():
             return {}
-        stored = json.loads(path.read_text("utf-8"))
+        try:
+            stored = json.loads(path.read_text("utf-8"))
+        except json.JSONDecodeError:  # scormhost rewrites the file in place: read between truncating and writing
+            return {}  # as if nothing were stored yet; ``settled`` reads again until the data holds and stays
         return {str(key): str(value) for key, value in stored["elements"].items()}
 
 
