@@ -17,7 +17,7 @@ import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -26,11 +26,23 @@ from pipeline.diagnostics import PipelineError
 from pipeline.processes import as_child, signals_blocked
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def forking(jobs: int = 0) -> bool:
     """Whether stages may run in forked processes: not for ``--jobs 1``, on one core, or without fork."""
     return jobs != 1 and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
+
+
+def on_both_cores(items: Sequence[T], work: Callable[[T], R], jobs: int, least: int) -> list[R]:
+    """``work(item)`` for each item, in order: the later half in a forked process, whose results come back
+    pickled, when there are ``least`` items or more and ``forking(jobs)``; else all of them here."""
+    if len(items) < least or not forking(jobs):
+        return [work(item) for item in items]
+    half = len(items) // 2
+    with Forked(lambda: [work(item) for item in items[half:]]) as other:
+        done = [work(item) for item in items[:half]]
+        return done + other.result()
 
 
 class RemoteTraceback(Exception):

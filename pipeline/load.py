@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline import characters
 from pipeline.codes import diagnostic
 from pipeline.diagnostics import Diagnostic
-from pipeline.forked import Forked, forking
+from pipeline.forked import on_both_cores
 from pipeline.hashing import digest
 from pipeline.model import SourceFile
 from pipeline.paths import relative
@@ -316,24 +316,18 @@ SPLIT_PAGES = 128  # fewer pages to split than this are split in this process al
 def _split_pages(sources: list[SourceFile], jobs: int) -> dict[str, tuple[RawPage | None, list[Diagnostic]]]:
     """Each page split into frontmatter and body, with its character findings, by source key. With many pages
     (a first build), the later half is split in a forked process (the frontmatter's YAML is most of reading a
-    page), which sends back each page without its text: this process holds the text already."""
-    if len(sources) < SPLIT_PAGES or not forking(jobs):
-        return {source.key: _split(source) for source in sources}
-    half = len(sources) // 2
-
-    def later() -> list[tuple[RawPage | None, list[Diagnostic]]]:
-        return [(replace(raw, source=_NO_TEXT) if raw else None, found) for raw, found in map(_split, sources[half:])]
-
-    with Forked(later) as other:
-        split = {source.key: _split(source) for source in sources[:half]}
-        for source, (raw, found) in zip(sources[half:], other.result(), strict=True):
-            split[source.key] = (replace(raw, source=source) if raw else None, found)
-    return split
+    page); pages travel back without their text, which this process holds."""
+    split = on_both_cores(sources, _split, jobs, SPLIT_PAGES)
+    return {
+        source.key: (replace(raw, source=source) if raw else None, found)
+        for source, (raw, found) in zip(sources, split, strict=True)
+    }
 
 
 def _split(source: SourceFile) -> tuple[RawPage | None, list[Diagnostic]]:
+    """The page split, without its text (``known`` keeps pages so), and what reading it found."""
     raw, found = split_frontmatter(source)
-    return raw, characters.diagnostics(source.display, source.text) + found
+    return (replace(raw, source=_NO_TEXT) if raw else None), characters.diagnostics(source.display, source.text) + found
 
 
 def _read_page(

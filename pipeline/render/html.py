@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from pipeline.config import Config
-from pipeline.forked import Forked, forking
+from pipeline.forked import on_both_cores
 from pipeline.hashing import code_digest, digest
 from pipeline.model import Book, Page
 from pipeline.render import site_pages, site_search
@@ -220,7 +220,9 @@ def _pages(
         return "\n".join([entry, *body.assets]).encode()  # a JSON line (newlines escaped), then each asset
 
     todo = [index for index, key in enumerate(page_keys) if not cache.pages.has_entry(key)]
-    fresh = _made_on_both_cores(todo, made, cache.pages, [page_keys[index] for index in todo], jobs)
+    # the later half templated in a forked process, when the store is on disk: its pages land there
+    fresh = dict(zip(todo, on_both_cores(todo, made, jobs if cache.pages.folder else 1, SPLIT_PAGES), strict=True))
+    cache.pages.keep(page_keys[index] for index in todo)  # what the forked process put, this one's store did not see
     entries, cache.entries = cache.entries, {}
     shards: dict[str, dict[str, bytes]] = {}  # the last build's shard entries read so far, by store key
 
@@ -242,21 +244,6 @@ def _pages(
         linked.update(assets)
     site.files[SEARCH_INDEX] = site_search.index_script(len(runs))
     return linked
-
-
-def _made_on_both_cores(
-    todo: list[int], made: Callable[[int], bytes], store: Store, keys: list[str], jobs: int
-) -> dict[int, bytes]:
-    """``made`` for each page of ``todo``, the later half in a forked process when the store is on disk and
-    there are enough pages for a fork to pay: its files land in the store, its search entries come back."""
-    if store.folder is None or len(todo) < SPLIT_PAGES or not forking(jobs):
-        return {index: made(index) for index in todo}
-    half = len(todo) // 2
-    with Forked(lambda: {index: made(index) for index in todo[half:]}) as other:
-        fresh = {index: made(index) for index in todo[:half]}
-        fresh.update(other.result())
-    store.keep(keys[half:])
-    return fresh
 
 
 def _shard(
