@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
@@ -84,24 +85,24 @@ def render(page: Page, book: Book, citations: CitationText, links: Links) -> Ren
         "cells": rubrics,
         "assets": [],
     }
-    renderer, options = _renderer(), markdown().options
-    rules, tokens = renderer.rules, page.tokens
+    rules, options, tokens = _renderer().rules, markdown().options, page.tokens
     pieces: list[str] = []
     starts: list[int] = []
     wrappers: list[tuple[int, str]] = []  # (offset in the bare HTML, the <section> tags due there)
     after_hidden: set[int] = set()
     at = 0
     for index, token in enumerate(tokens):  # RendererHTML.render, noting where each token starts
-        if token.type in _WRAPPED:
+        kind = token.type
+        if kind in _WRAPPED:
             wrapper = _section(tokens, index, env)
             if wrapper:
                 wrappers.append((at, wrapper))
-        if token.type == "inline":
-            piece = renderer.renderInline(token.children, options, env) if token.children else ""
-        elif token.type in rules:
-            piece = rules[token.type](tokens, index, options, env)
+        if kind == "inline":
+            piece = _inline(token.children, rules, options, env) if token.children else ""
+        elif kind in rules:
+            piece = rules[kind](tokens, index, options, env)
         else:
-            piece = renderer.renderToken(tokens, index, options, env)
+            piece = _tag(tokens, index, token)
             if token.block and token.nesting != -1 and index and tokens[index - 1].hidden and not token.hidden:
                 after_hidden.add(index)  # renderToken's newline, as in "- a\n  > b"
         starts.append(at)
@@ -145,6 +146,41 @@ class SiteHtml:
             marks = CitationMarks()
             self._done = render(self._page, self._book, marks, site_links()), tuple(marks.uses)
         return self._done
+
+
+def _inline(children: list[Token], rules: dict[str, Any], options: OptionsDict, env: MutableMapping[str, Any]) -> str:
+    """RendererHTML.renderInline: text escaped in place, the tags by ``_tag``."""
+    out = []
+    for index, child in enumerate(children):
+        kind = child.type
+        if kind == "text":  # RendererHTML.text: the project's renderer keeps it
+            out.append(escapeHtml(child.content))
+        elif kind in rules:
+            out.append(rules[kind](children, index, options, env))
+        else:
+            out.append(_tag(children, index, child))
+    return "".join(out)
+
+
+def _tag(tokens: Sequence[Token], index: int, token: Token) -> str:
+    """RendererHTML.renderToken with the parser's options (xhtmlOut on): a token's tag, with its attributes."""
+    if token.hidden:
+        return ""
+    nesting = token.nesting
+    tag = ("</" if nesting == -1 else "<") + token.tag
+    if token.attrs:
+        tag += "".join(f' {escapeHtml(key)}="{escapeHtml(str(value))}"' for key, value in token.attrs.items())
+    if not token.block:
+        return tag + " />" if nesting == 0 else tag + ">"
+    if nesting != -1 and index and tokens[index - 1].hidden:
+        tag = "\n" + tag
+    if nesting == 0:
+        tag += " /"
+    elif nesting == 1 and index + 1 < len(tokens):
+        after = tokens[index + 1]
+        if after.type == "inline" or after.hidden or (after.nesting == -1 and after.tag == token.tag):
+            return tag + ">"
+    return tag + ">\n"
 
 
 _WRAPPED = frozenset({"heading_open", "paragraph_open", "table_open"})  # the tokens a <section> can open before
