@@ -190,8 +190,8 @@ def _render(
                 if progress:
                     progress(name)
                 staged[name] = renderer(name).render(book, result.parts[name], config.out, config)
-        # one after the other: each deflates in threads on every core, and the second takes from the first's
-        # zip every member the two share (all of a site's pages), deflating only what it alone holds
+        # on a first build one after the other (each deflates in threads on every core, and the second takes
+        # from the first's zip every member the two share); on a rebuild side by side (pipeline/package)
         staged.update(package(stages.packagers, book, config.out, config, progress))
         for name, job in forked.items():
             staged[name], seconds = job.result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,38 @@ def test_after_an_edit_the_packages_read_only_the_changed_pages_and_equal_a_cold
     assert result.book is not None
     alone = build_package(result.book, cold / "html", VERSIONS["1.2"], tmp_path / "alone", tmp_path / "fresh-cache")
     assert alone.read_bytes() == (cold / "scorm" / ZIP12).read_bytes()
+
+
+def test_a_rebuild_makes_the_later_packages_in_another_process_and_the_same_zips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need_xsds()
+    source = generate(4, tmp_path / "src")
+    formats = ("html", "scorm12", "scorm2004")
+    made_in = tmp_path / "made-in"
+    made_in.mkdir()
+    packaging = scorm.build_package
+
+    def noting(*args: object, **kwargs: object) -> Path:
+        made = packaging(*args, **kwargs)  # type: ignore[arg-type]
+        (made_in / made.name).write_text(str(os.getpid()), encoding="utf-8")
+        return made
+
+    monkeypatch.setattr(scorm, "build_package", noting)
+    zips = (ZIP12, ZIP12.replace("12", "2004"))
+    first = build(Config(source=source, out=tmp_path / "out", formats=formats))
+    assert first.ok
+    assert {(made_in / name).read_text(encoding="utf-8") for name in zips} == {str(os.getpid())}  # a first build
+    page = source / "pages" / "skill-progression-map-0002.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nAn edit.\n", encoding="utf-8")
+    for jobs, out in ((0, tmp_path / "out"), (1, tmp_path / "one")):
+        assert build(Config(source=source, out=out, formats=formats, jobs=jobs)).ok
+        if jobs == 1:
+            assert build(Config(source=source, out=out, formats=formats, jobs=jobs)).ok  # its rebuild
+        pids = [(made_in / name).read_text(encoding="utf-8") for name in zips]
+        assert (pids[0] == str(os.getpid()), pids[1] == str(os.getpid())) == (True, jobs == 1)
+    cold = tmp_path / "cold"
+    assert build(Config(source=source, out=cold, formats=formats)).ok
+    for name in zips:
+        assert (tmp_path / "out" / "scorm" / name).read_bytes() == (cold / "scorm" / name).read_bytes()
+        assert (tmp_path / "one" / "scorm" / name).read_bytes() == (cold / "scorm" / name).read_bytes()

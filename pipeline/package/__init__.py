@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
@@ -14,6 +16,10 @@ if TYPE_CHECKING:
 
 class Packager(Protocol):
     def package(self, book: Book, site: Path, out: Path, config: Config) -> list[Path]: ...
+
+    def cached(self, config: Config) -> bool:
+        """Whether an earlier build left zips in the cache that this package can take its members from."""
+        ...
 
 
 SITE = "html"  # the renderer whose folder under out/ (out/html) every packager reads
@@ -34,9 +40,13 @@ def package(
 ) -> dict[str, list[Path]]:
     """Run each named packager on ``out/html``.
 
+    A first build runs them one after another: each takes from the zips made before it every member they
+    share (all of a site's pages). Once an earlier build's zips are in the cache, each package takes most of
+    its members from them, and the later packages run beside the first, in forked processes.
     The collector is paused meanwhile: packaging makes thousands of small objects and no garbage cycles,
     and a full collection, which walks the build's million objects, would cost more than a package.
     """
+    from pipeline.forked import Forked, forking
     from pipeline.gcpause import collector_paused
     from pipeline.package.zipcache import drop_legacy
 
@@ -44,9 +54,17 @@ def package(
     if not names:  # a build without packages leaves their cache as it is
         return written
     drop_legacy(config.cache)
-    with collector_paused():
+    later = names[1:] if forking(config.jobs) and all(packager(name).cached(config) for name in names) else ()
+    with collector_paused(), contextlib.ExitStack() as stack:
+        beside = {
+            name: stack.enter_context(Forked(functools.partial(packager(name).package, book, out / SITE, out, config)))
+            for name in later
+        }
         for name in names:
             if progress:
                 progress(name)
-            written[name] = packager(name).package(book, out / SITE, out, config)
-    return written
+            if name not in beside:
+                written[name] = packager(name).package(book, out / SITE, out, config)
+        for name, job in beside.items():
+            written[name] = job.result()
+    return {name: written[name] for name in names}

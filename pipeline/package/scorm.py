@@ -15,7 +15,7 @@ from pipeline.package.launch import COMPLETION_RULES, runtime_files
 from pipeline.package.layout import SCO_SHAPES, PageEntry, per_page, single
 from pipeline.package.manifest import Resource, write
 from pipeline.package.site import Site, read_site
-from pipeline.package.zipcache import Members, cached_zip
+from pipeline.package.zipcache import Members, cached_zip, holds_zips
 
 FOLDER = "scorm"
 MANIFEST = "imsmanifest.xml"
@@ -31,6 +31,9 @@ class ScormPackager:
     def package(self, book: Book, site: Path, out: Path, config: Config) -> list[Path]:
         man = book.manifest
         return [build_package(book, site, self.version, out / FOLDER, config.cache, man.completion, man.scos)]
+
+    def cached(self, config: Config) -> bool:
+        return holds_zips(config.cache / FOLDER)
 
 
 SCORM12_PACKAGER = ScormPackager(VERSIONS["1.2"])

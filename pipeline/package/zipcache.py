@@ -187,6 +187,15 @@ def cached_zip(members: Members, date: str, target: Path, folder: Path, salt: st
     return target
 
 
+def holds_zips(folder: Path) -> bool:
+    """Whether ``folder`` holds a cached zip's index."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(entry.name.endswith(zipindex.SUFFIX) for entry in entries)
+    except OSError:
+        return False
+
+
 def drop_legacy(cache: Path) -> None:
     """Delete what earlier versions cached for zips and no version reads now."""
     for name in LEGACY:
