@@ -45,6 +45,7 @@ class _Walk:
     """Per-page state: the HTML of token spans, rubric tables, inline texts met, where citation groups have got to."""
 
     page: Page
+    tokens: list[Token]
     path: str
     citations: CitationText
     links: Links
@@ -57,7 +58,7 @@ class _Walk:
     texts: dict[int, str] = field(default_factory=dict)  # inline token index → its text
 
     def source(self, span: Span) -> JSON:
-        line, tokens = 0, self.page.tokens
+        line, tokens = 0, self.tokens
         for index in range(*span):  # the first token with a line: almost always the first
             found = tokens[index].map
             if found:
@@ -69,7 +70,7 @@ class _Walk:
         """An inline token's text, made once: a list item's text is also part of its list's."""
         text = self.texts.get(index)
         if text is None:
-            text = self.texts[index] = _inline_text(self.page.tokens[index], self.citations)
+            text = self.texts[index] = _inline_text(self.tokens[index], self.citations)
         return text
 
 
@@ -80,10 +81,11 @@ def export_page(page: Page, book: Book, rendered: Rendered, citations: CitationT
     for citation in page.citations:
         groups.setdefault(citation.group, []).append(citation)
     path = page.source.path.relative_to(book.root).as_posix()
-    walk = _Walk(page, path, citations, links, rendered.span, rendered.rubrics, groups)
+    tokens = page.tokens
+    walk = _Walk(page, tokens, path, citations, links, rendered.span, rendered.rubrics, groups)
     section: JSON | None = None
-    for span in _blocks(page.tokens, 0, len(page.tokens)):
-        first = page.tokens[span[0]]
+    for span in _blocks(tokens, 0, len(tokens)):
+        first = tokens[span[0]]
         if first.type == "heading_open" and first.tag in ("h1", "h2"):
             section = _section(walk, span, str(first.attrGet("id") or ""), int(first.tag[1]))
         walk.section = section["id"] if section else f"{page.id}-intro"
@@ -119,12 +121,16 @@ def _blocks(tokens: list[Token], start: int, end: int) -> Iterator[Span]:
 
 
 def _block(walk: _Walk, span: Span, block_id: str) -> JSON | None:
-    kind = _TYPES.get(walk.page.tokens[span[0]].type, "other")
+    kind = _TYPES.get(walk.tokens[span[0]].type, "other")
     html = walk.html(*span)
     if kind == "html" and not html.strip():
         return None  # a comment (e.g. a check suppression) renders to nothing and is no content
-    _cite(walk, span, block_id)
+    if walk.groups:
+        _cite(walk, span, block_id)
     block: JSON = {"id": block_id, "type": kind, "html": html, "source": walk.source(span)}
+    if kind == "paragraph" and span[1] - span[0] == 3:  # open, inline, close: most blocks
+        block["text"] = walk.text(span[0] + 1)
+        return block
     block.update(_details(walk, span, block_id, kind))
     if "text" not in block:
         block["text"] = plain(html) if kind in ("html", "other") else _text(walk, span)
@@ -133,7 +139,7 @@ def _block(walk: _Walk, span: Span, block_id: str) -> JSON | None:
 
 def _details(walk: _Walk, span: Span, block_id: str, kind: str) -> JSON:
     """The members particular to a block type."""
-    first = walk.page.tokens[span[0]]
+    first = walk.tokens[span[0]]
     if kind == "heading":
         return {"level": int(first.tag[1]), "anchor": str(first.attrGet("id") or "")}
     if kind == "list":
@@ -151,7 +157,7 @@ def _details(walk: _Walk, span: Span, block_id: str, kind: str) -> JSON:
 
 def _text(walk: _Walk, span: Span) -> str:
     """Plain text of a span: each paragraph, heading or cell on its own line, citations rendered."""
-    tokens = walk.page.tokens
+    tokens = walk.tokens
     return "\n".join(text for text in (walk.text(i) for i in range(*span) if tokens[i].type == "inline") if text)
 
 
@@ -177,14 +183,14 @@ def _inline_text(token: Token, citations: CitationText) -> str:
 def _items(walk: _Walk, span: Span, block_id: str) -> list[JSON]:
     """The list's (or footnote block's) own items; nested lists stay inside their item."""
     out = []
-    for number, item in enumerate(_blocks(walk.page.tokens, span[0] + 1, span[1] - 1), start=1):
+    for number, item in enumerate(_blocks(walk.tokens, span[0] + 1, span[1] - 1), start=1):
         entry = {
             "id": f"{block_id}.{number}",
             "text": _text(walk, item),
             "html": walk.html(*item),
             "source": walk.source(item),
         }
-        label = walk.page.tokens[item[0]].meta.get("label")
+        label = walk.tokens[item[0]].meta.get("label")
         if label is not None:
             entry["label"] = str(label)
         out.append(entry)
@@ -198,7 +204,7 @@ def _table(walk: _Walk, span: Span) -> JSON:
     """A table's cells, or for a rubric its questions and descriptors; text is tab-separated rows."""
     rows: list[Row] = []
     for index in range(*span):
-        token = walk.page.tokens[index]
+        token = walk.tokens[index]
         if token.type == "tr_open":
             rows.append(([], walk.page.body_line + (token.map[0] if token.map else 0)))
         elif token.type == "inline" and rows:
@@ -225,7 +231,7 @@ def _rubric(walk: _Walk, table: Table, scale: Scale, rows: list[Row]) -> JSON:
 
 def _cite(walk: _Walk, span: Span, block_id: str) -> None:
     """Record the block's citations; groups are numbered in reading order exactly as parse numbers them."""
-    for token in walk.page.tokens[span[0] : span[1]]:
+    for token in walk.tokens[span[0] : span[1]]:
         if token.type != "inline" or "@" not in token.content or not token.children or not token.map:
             continue  # every citation holds an `@` (pipeline/parse.py)
         for child in token.children:
