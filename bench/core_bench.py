@@ -26,6 +26,11 @@ WORK = ROOT / "bench" / "work"
 HANDBOOK = str(Path(PYTHON).with_name("handbook"))
 FORMATS = ["-f", "html", "-f", "json", "-f", "scorm12", "-f", "scorm2004"]
 
+# The floor's wall time on the machine where issue 10 set its targets in seconds (no-op, edit, serve). Machines
+# here run up to 1.8 times slower from one hour to the next: a figure's share of the floor measured in the
+# same run is what carries over from one hour (or machine) to another.
+ISSUE_FLOOR = 3.8
+
 # The floor: frontmatter with PyYAML's C loader, then markdown-it-py parse and render, one HTML per page,
 # the pages split between two processes.
 FLOOR = """
@@ -195,15 +200,16 @@ def main() -> None:
     shutil.rmtree(small_out, ignore_errors=True)
     tenth = timed(build(small, small_out))
     first, first_cpu, latencies = serve_latency(source, args.edits)
+    median_latency = statistics.median(latencies)
     print(f"{args.pages} pages, {sum(p.stat().st_size for p in pages) / 1e6:.1f} MB of Markdown; {sys.platform}")
     rows = [
         ("markdown-it-py floor, 2 processes (parse + render)", floor, "1.00×", ""),
         ("handbook build: check + html + json + scorm12 + scorm2004", full, f"{full / floor:.2f}×", "≤ 2.0×"),
         (f"  the same on {args.pages // 10} pages", tenth, f"{full / tenth:.1f}× for 10× pages", "near-linear"),
-        ("no-op build (nothing changed)", statistics.median(noop), "", "≤ 0.3 s"),
-        ("build after a one-page edit", statistics.median(edited), "", "≤ 1.0 s"),
+        ("no-op build (nothing changed)", statistics.median(noop), *of_floor(statistics.median(noop), floor, 0.3)),
+        ("build after a one-page edit", statistics.median(edited), *of_floor(statistics.median(edited), floor, 1.0)),
         ("serve: first build (in memory)", first, f"CPU {first_cpu:.1f} s: {first_cpu / first:.2f} cores", ""),
-        ("serve: one-page edit to reloaded page", statistics.median(latencies), "", "≤ 0.15 s"),
+        ("serve: one-page edit to reloaded page", median_latency, *of_floor(median_latency, floor, 0.15)),
     ]
     width = max(len(name) for name, *_ in rows)
     print(f"{'what':<{width}}  {'seconds':>8}  {'ratio':<24} target")
@@ -212,6 +218,12 @@ def main() -> None:
     print(f"CPU seconds, all processes: build {full_cpu:.2f}, floor {floor_cpu:.2f} = {full_cpu / floor_cpu:.2f}×")
     print(f"peak RSS, largest process: build {largest} MB (target ≤ 300 MB), floor {floor_largest} MB")
     print(f"peak RSS, sum over processes: build {total} MB, floor {floor_total} MB")
+
+
+def of_floor(seconds: float, floor: float, target: float) -> tuple[str, str]:
+    """The ratio and target columns of a figure the issue sets in seconds: its share of this run's floor, and
+    the share its target was of the floor on the machine the issue measured (``ISSUE_FLOOR``)."""
+    return f"{seconds / floor:.3f}× the floor", f"≤ {target} s there: ≤ {target / ISSUE_FLOOR:.3f}×"
 
 
 if __name__ == "__main__":
