@@ -117,9 +117,12 @@ def render(book: Book, parts: Sequence[Body], out: Path, config: Config) -> list
 
 def write(site: Site, root: Path, cache: SiteCache) -> list[Path]:
     written = []
+    folders: set[Path] = set()  # made already: a site is a thousand pages in a few folders
     for rel in site.generated():
         path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
         if rel in site.linked:
             cache.pages.link(site.linked[rel], path)
         else:
