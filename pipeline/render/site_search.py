@@ -7,6 +7,8 @@ import json
 import re
 from collections.abc import Sequence
 
+import orjson
+
 from pipeline.model import Page
 
 GLOBAL = "HANDBOOK_SEARCH_INDEX"  # the index file: the version and the shards' paths
@@ -50,7 +52,8 @@ def page_entry(page: Page, body: str) -> str:
         title = headings.get(name, page.title)
         if text or title != page.title:
             sections.append([name, title, text])
-    return json.dumps([f"{page.id}.html", page.title, sections], ensure_ascii=False, separators=(",", ":"))
+    # orjson writes strings and lists as json.dumps(ensure_ascii=False, separators=(",", ":")) does, ten times faster
+    return orjson.dumps([f"{page.id}.html", page.title, sections]).decode()
 
 
 def runs(count: int) -> list[range]:
