@@ -55,6 +55,16 @@ def main() -> None:
     """
 
 
+def run() -> None:
+    """The `handbook` command: ``main`` run by click, then the process ends at once with the status it gave."""
+    from pipeline.processes import finish
+
+    try:
+        main()
+    except SystemExit as done:  # ended here, while the exit's traceback still holds what the command made
+        finish(done.code)
+
+
 def _emit(diags: list[Diagnostic], output_format: str) -> None:
     if output_format == "json":
         click.echo(report.as_json(diags))

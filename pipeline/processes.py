@@ -73,6 +73,29 @@ def exit_now(code: int) -> NoReturn:
     sys.exit(code)
 
 
+def finish(code: object) -> NoReturn:
+    """End the process now with ``code`` as ``sys.exit`` would take it (None: 0; not a number: printed, 1).
+
+    For a command whose work is done, written and reported: what the interpreter's shutdown would do next is
+    free every object one by one (0.1 s after a 1,000-page build, a tenth of an edit build) and run exit
+    handlers. Stop signals are ignored from here: the finished run keeps its status.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for signum in _STOPS:
+            signal.signal(signum, signal.SIG_IGN)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
+
+
 @contextlib.contextmanager
 def signals_blocked() -> Iterator[None]:
     """Block SIGINT and SIGTERM in this thread while children start: they inherit the mask, so no signal

@@ -386,6 +386,34 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_outputs(tmp_path
     assert stopped >= 3  # most moments fell inside a build
 
 
+HELD_AT_EXIT = "import atexit, time\natexit.register(time.sleep, 30)\n"  # an exit handler that would take 30 s
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--version"],
+        ["no-such-command"],
+        ["check", "--source", "tests/fixtures/cit001-unknown-key"],
+        ["explain", "CLM001"],
+    ],
+)
+def test_the_command_ends_with_clicks_status_and_output_without_the_shutdown(args: list[str]) -> None:
+    """``handbook`` (cli.run) ends the process as soon as the command is done: the same status, output and
+    messages as click's own standalone run of the command group, and no exit handler runs."""
+
+    def command(entry: str) -> subprocess.CompletedProcess[str]:
+        script = f"import sys\n{HELD_AT_EXIT if entry == 'run' else ''}sys.argv = ['handbook', *{args!r}]\n"
+        script += f"from pipeline.cli import {entry}\n{entry}()\n"
+        return subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=20, check=False
+        )
+
+    ended, clicks = command("run"), command("main")
+    assert (ended.returncode, ended.stdout, ended.stderr) == (clicks.returncode, clicks.stdout, clicks.stderr)
+    assert ended.stdout or ended.stderr
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_stop_signal_after_the_run_is_reported_keeps_its_exit_status(signum: signal.Signals) -> None:
     """The run is done and reported; a signal while the interpreter shuts down (here, an exit handler that
