@@ -216,6 +216,10 @@ def main() -> None:
     for name, seconds, ratio, target in rows:
         print(f"{name:<{width}}  {seconds:8.2f}  {ratio:<24} {target}")
     print(f"CPU seconds, all processes: build {full_cpu:.2f}, floor {floor_cpu:.2f} = {full_cpu / floor_cpu:.2f}×")
+    pairs = ", ".join(
+        f"{b / f:.2f}× ({b_cpu / f_cpu:.2f}× CPU)" for (f, f_cpu), (b, b_cpu) in zip(floors, builds, strict=True)
+    )
+    print(f"each build against the floor run just before it: {pairs}")
     print(f"peak RSS, largest process: build {largest} MB (target ≤ 300 MB), floor {floor_largest} MB")
     print(f"peak RSS, sum over processes: build {total} MB, floor {floor_total} MB")
 
