@@ -436,10 +436,13 @@ def test_marks_in_utf8_json_are_filled_as_in_json_text(rendered: list[str], arou
     values = [
         marks.html(source, "#ref-") if number % 2 else marks.text(source) for number, source in enumerate(sources)
     ]
+    values += [marks.text(sources[0]), marks.html(sources[0], "#ref-")]  # one group as text and as HTML
     citations = Citations(
         {source: f'<a href="#ref-x">{text}</a>' for source, text in zip(sources, rendered, strict=True)}, {}
     )
     serialised = json.dumps({"t": around.join(values), "u": around}, ensure_ascii=False)
     uses = tuple(marks.uses)
     expected = fill_json(serialised, uses, citations, reference="references.html#ref-").encode()
-    assert json_export._filled(serialised.encode(), uses, citations, "references.html#ref-") == expected
+    made: dict[tuple[str, str | None], bytes] = {}
+    for _time in range(2):  # the second time, every citation's JSON text comes from ``made``
+        assert json_export._filled(serialised.encode(), uses, citations, "references.html#ref-", made) == expected

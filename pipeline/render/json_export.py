@@ -165,13 +165,20 @@ def _compact_with(document: JSON, plain: str) -> bytes:
 _MARK = re.compile(rb"\\u0000([0-9]+)\\u0000")  # a citation mark in UTF-8 JSON text (cite.CitationMarks)
 
 
-def _filled(serialised: bytes, uses: Uses, citations: Citations, reference: str) -> bytes:
-    """``cite.fill_json`` on UTF-8 JSON text: each mark replaced by its citation, JSON-escaped."""
+def _filled(
+    serialised: bytes, uses: Uses, citations: Citations, reference: str, made: dict[tuple[str, str | None], bytes]
+) -> bytes:
+    """``cite.fill_json`` on UTF-8 JSON text: each mark replaced by its citation, JSON-escaped; ``made`` keeps
+    each citation's JSON text by what it is made from (a handbook's groups recur from page to page)."""
 
     def one(match: re.Match[bytes]) -> bytes:
-        source, href = uses[int(match.group(1))]
-        value = citations.text(source) if href is None else citations.html(source, reference or href)
-        return _plain_compact(value)[1:-1]
+        use = uses[int(match.group(1))]
+        found = made.get(use)
+        if found is None:
+            source, href = use
+            value = citations.text(source) if href is None else citations.html(source, reference or href)
+            found = made[use] = _plain_compact(value)[1:-1]
+        return found
 
     return _MARK.sub(one, serialised) if b"\\u0000" in serialised else serialised
 
@@ -205,6 +212,7 @@ def serialise(
     cited: list[Piece] = []
     pages: list[Piece] = []
     rendered: dict[str, tuple[str, str]] = {}  # each citation group's HTML and text, once: groups recur
+    made: dict[tuple[str, str | None], bytes] = {}  # each citation's JSON text, once
     spilled = 0
     for index, page in enumerate(book.pages):  # first every page's citations: they come before the pages
         used = [
@@ -218,8 +226,8 @@ def serialise(
             pages.append(Piece("page", key, at=last.at["page", key]))
             continue
         part = parts[index]
-        cited.append(Piece("cited", key, _filled(part.cited, part.uses, citations, reference)))
-        text = _filled(part.text, part.uses, citations, reference)
+        cited.append(Piece("cited", key, _filled(part.cited, part.uses, citations, reference, made)))
+        text = _filled(part.text, part.uses, citations, reference, made)
         if spill is None:
             pages.append(Piece("page", key, text))
         else:
