@@ -62,10 +62,7 @@ def exit_now(code: int) -> NoReturn:
     """
 
     def done(_signum: int, _frame: FrameType | None) -> None:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(code)
+        finish(code)
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, done)
