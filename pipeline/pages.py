@@ -171,6 +171,8 @@ class PageWorkers:
     def check(self, run: PageRun, listed: Listed, meanwhile: Callable[[], None] = lambda: None) -> list[PageResult]:
         """The workers' results; ``meanwhile`` runs on a thread started once they are forked (a thread alive
         at a fork could hold a lock that the forked process would then wait for forever)."""
+        for name in run.parts:  # imported once here, not in each worker (and again in this process afterwards)
+            renderer(name)
         context = multiprocessing.get_context("fork")
         taken = context.Value("q", 0)  # how many pages the workers have taken, in list order
         with signals_blocked():  # a Ctrl+C while forking reaches the parent only
