@@ -61,7 +61,9 @@ def manifest(source: SourceFile, doc: YamlDoc) -> Manifest:
     raw_severity = data.get("severity")
     if isinstance(raw_severity, dict):
         for code, value in raw_severity.items():
-            if value in ("error", "warning", "info", "off"):
+            if value is False:  # an unquoted `off`, which YAML reads as false
+                severity[str(code)] = Severity.OFF
+            elif value in ("error", "warning", "info", "off"):
                 severity[str(code)] = Severity(value)
     return Manifest(
         source,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,9 +102,18 @@ def _diagnose(
     description = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
     hint = description if description else ""
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value) if isinstance(error.validator_value, list) else ""
-        hint = f"allowed values: {allowed}"
+        values = error.validator_value if isinstance(error.validator_value, list) else []
+        hint = "allowed values: " + ", ".join(v if isinstance(v, str) else json.dumps(v) for v in values)
+    if isinstance(error.instance, bool) and error.validator in ("enum", "type"):
+        line, col = doc.position(path, key=False)
+        written = _BOOLEAN_WORD.match(lines[line + offset - 1], col - 1) if 0 < line + offset <= len(lines) else None
+        if written:  # YAML 1.1 reads yes, no, on and off unquoted as booleans
+            word = written.group(0)
+            hint = f'YAML reads an unquoted `{word}` as {json.dumps(error.instance)}: write "{word}", in quotes'
     yield at(path, "SCH001", f"{where or 'document'}: {_message(error)}", hint, key=False)
+
+
+_BOOLEAN_WORD = re.compile(r"(?i:yes|no|on|off|true|false)\b")
 
 
 def _message(error: ValidationError) -> str:

@@ -146,3 +146,36 @@ def test_the_manifest_severity_still_overrides_a_source_code(tmp_path: Path) -> 
     result = check(Config(source=root))
     assert [d.severity for d in result.diagnostics if d.code == "CIT004"] == [Severity.WARNING]
     assert result.ok
+
+
+def test_an_unquoted_off_turns_a_code_off_as_the_quoted_one_does(tmp_path: Path) -> None:
+    # YAML 1.1 reads `off` (and `no`) unquoted as false; an author writing `CLM001: off` means off
+    root = tmp_path / "source"
+    shutil.copytree(SOURCE, root)
+    assert [d for d in check(Config(source=root)).diagnostics if d.code == "CLM001"]
+    manifest = root / "handbook.yaml"
+    written = manifest.read_text(encoding="utf-8")
+    for value in ("off", '"off"', "no"):
+        manifest.write_text(f"{written}severity:\n  CLM001: {value}\n", encoding="utf-8")
+        found = check(Config(source=root)).diagnostics
+        assert not [d for d in found if d.code in ("CLM001", "SCH001")], (value, found)
+
+
+@pytest.mark.parametrize(("line", "word", "value"), [("title: no", "no", "false"), ("title: On", "On", "true")])
+def test_a_yaml_boolean_where_text_belongs_says_to_quote_what_was_written(
+    tmp_path: Path, line: str, word: str, value: str
+) -> None:
+    root = source(tmp_path, {"p.md": f"---\nid: p\n{line}\n---\n\nText.\n"})
+    (root / "handbook.yaml").write_text("id: h\ntitle: H\nversion: '1'\nlanguage: en\npages: [p]\n", encoding="utf-8")
+    found = [d for d in check(Config(source=root)).diagnostics if d.code == "SCH001"]
+    assert [(d.line, d.col) for d in found] == [(3, 8)]
+    assert found[0].hint == f'YAML reads an unquoted `{word}` as {value}: write "{word}", in quotes'
+
+
+def test_a_severity_of_yes_is_refused_with_the_quoting_hint(tmp_path: Path) -> None:
+    root = tmp_path / "source"
+    shutil.copytree(SOURCE, root)
+    manifest = root / "handbook.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "severity:\n  CLM001: yes\n", encoding="utf-8")
+    found = [d for d in check(Config(source=root)).diagnostics if d.code == "SCH001"]
+    assert len(found) == 1 and found[0].hint == 'YAML reads an unquoted `yes` as true: write "yes", in quotes'
