@@ -22,13 +22,13 @@ from bench.common import ROOT
 from bench.generate import generate
 from pipeline import manifest
 from pipeline.build import check, listed_pages
-from pipeline.checks import Context, check_page
+from pipeline.checks import Context, check_page, page_checks
 from pipeline.config import Config
 from pipeline.load import load
 from pipeline.pagecache import PageCache
 from pipeline.pages import pack
 from pipeline.parse import parse
-from pipeline.render import renderer
+from pipeline.render import renderer, site_search
 from pipeline.render.markup import SiteHtml
 
 STEPS = ("floor parse", "floor render", "parse", "page checks", "site part", "json part", "packing")
@@ -48,11 +48,15 @@ def main() -> None:
     floor = MarkdownIt("commonmark").enable("table")
     site, export = renderer("html"), renderer("json")
     spent: dict[str, list[float]] = defaultdict(list)
+    by_check: dict[str, list[float]] = defaultdict(list)
+    searches: list[float] = []
     floor.render(listed[0][0].body)  # both parsers built and warm before anything is timed
     parse(*listed[0])
     gc.disable()  # as in a page worker
     for _ in range(args.rounds):
         took = dict.fromkeys(STEPS, 0.0)
+        checks: dict[str, float] = defaultdict(float)
+        search = 0.0
         bodies = [raw.body for raw, _id, _meta in listed]
         started = time.perf_counter()
         tokens = [floor.parse(body) for body in bodies]
@@ -79,9 +83,19 @@ def main() -> None:
             marks.append(time.perf_counter())
             for step, begin, end in zip(STEPS[2:], marks[:-1], marks[1:], strict=True):
                 took[step] += end - begin
+            for each in page_checks():  # again, one at a time (untimed above), the page's tables already read
+                started = time.perf_counter()
+                list(each(page, ctx))
+                checks[each.__module__.rsplit(".", 1)[-1]] += time.perf_counter() - started
+            started = time.perf_counter()
+            site_search.page_entry(page, rendered.get()[0].body)  # the site part's search entry, again
+            search += time.perf_counter() - started
         gc.collect()
         for step, seconds in took.items():
             spent[step].append(seconds * 1000 / len(listed))
+        for name, seconds in checks.items():
+            by_check[name].append(seconds * 1000 / len(listed))
+        searches.append(search * 1000 / len(listed))
     medians = {step: statistics.median(values) for step, values in spent.items()}
     floor_total = medians["floor parse"] + medians["floor render"]
     ours = sum(medians[step] for step in STEPS[2:])
@@ -90,6 +104,10 @@ def main() -> None:
         print(f"  {step:<14} {medians[step]:6.2f}")
     print(f"  {'floor':<14} {floor_total:6.2f}  (parse + render)")
     print(f"  {'page run':<14} {ours:6.2f}  {ours / floor_total:.2f}× the floor")
+    print(f"  of the site part, its search entry: {statistics.median(searches):.2f}")
+    print("  page checks one at a time:")
+    for name, values in sorted(by_check.items(), key=lambda item: -statistics.median(item[1])):
+        print(f"    {name:<12} {statistics.median(values):6.2f}")
 
 
 if __name__ == "__main__":
