@@ -104,7 +104,7 @@ def _diagnose(
     if error.validator == "enum":
         values = error.validator_value if isinstance(error.validator_value, list) else []
         hint = "allowed values: " + ", ".join(v if isinstance(v, str) else json.dumps(v) for v in values)
-    if isinstance(error.instance, bool) and error.validator in ("enum", "type"):
+    if isinstance(error.instance, bool) and _wants_text(error):
         line, col = doc.position(path, key=False)
         written = _BOOLEAN_WORD.match(lines[line + offset - 1], col - 1) if 0 < line + offset <= len(lines) else None
         if written:  # YAML 1.1 reads yes, no, on and off unquoted as booleans
@@ -114,6 +114,14 @@ def _diagnose(
 
 
 _BOOLEAN_WORD = re.compile(r"(?i:yes|no|on|off|true|false)\b")
+
+
+def _wants_text(error: ValidationError) -> bool:
+    """Whether the schema asked for text (a string, or one of some strings) where the value failed."""
+    wanted = error.validator_value
+    if error.validator == "type":
+        return wanted == "string" or (isinstance(wanted, list) and "string" in wanted)
+    return error.validator == "enum" and isinstance(wanted, list) and any(isinstance(v, str) for v in wanted)
 
 
 def _message(error: ValidationError) -> str:

@@ -179,3 +179,10 @@ def test_a_severity_of_yes_is_refused_with_the_quoting_hint(tmp_path: Path) -> N
     manifest.write_text(manifest.read_text(encoding="utf-8") + "severity:\n  CLM001: yes\n", encoding="utf-8")
     found = [d for d in check(Config(source=root)).diagnostics if d.code == "SCH001"]
     assert len(found) == 1 and found[0].hint == 'YAML reads an unquoted `yes` as true: write "yes", in quotes'
+
+
+def test_a_yaml_boolean_where_a_number_belongs_is_not_told_to_quote_it(tmp_path: Path) -> None:
+    root = source(tmp_path, {"p.md": "---\nid: p\ntitle: P\nestimated_minutes: yes\n---\n\nText.\n"})
+    (root / "handbook.yaml").write_text("id: h\ntitle: H\nversion: '1'\nlanguage: en\npages: [p]\n", encoding="utf-8")
+    found = [d for d in check(Config(source=root)).diagnostics if d.code == "SCH001"]
+    assert [(d.line, "in quotes" in d.hint) for d in found] == [(4, False)]
