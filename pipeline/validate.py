@@ -72,10 +72,14 @@ def _diagnose(
         error = best_match(error.context)
     path = (*base, *error.absolute_path)
 
-    def at(p: tuple[str | int, ...], code: str, message: str, hint: str = "", key: bool = True) -> Diagnostic:
+    def located(p: tuple[str | int, ...], key: bool) -> tuple[int, int, str]:
+        """The file line and column of the key (or value) at ``p``, and that line's text."""
         line, col = doc.position(p, key=key)
         line += offset
-        src = lines[line - 1] if 0 < line <= len(lines) else ""
+        return line, col, lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def at(p: tuple[str | int, ...], code: str, message: str, hint: str = "", key: bool = True) -> Diagnostic:
+        line, col, src = located(p, key)
         return diagnostic(display, line, col, code, message, hint, src)
 
     where = _dotted(path)
@@ -105,8 +109,8 @@ def _diagnose(
         values = error.validator_value if isinstance(error.validator_value, list) else []
         hint = "allowed values: " + ", ".join(v if isinstance(v, str) else json.dumps(v) for v in values)
     if isinstance(error.instance, bool) and _wants_text(error):
-        line, col = doc.position(path, key=False)
-        written = _BOOLEAN_WORD.match(lines[line + offset - 1], col - 1) if 0 < line + offset <= len(lines) else None
+        _line, col, src = located(path, False)
+        written = _BOOLEAN_WORD.match(src, col - 1)
         if written:  # YAML 1.1 reads yes, no, on and off unquoted as booleans
             word = written.group(0)
             hint = f'YAML reads an unquoted `{word}` as {json.dumps(error.instance)}: write "{word}", in quotes'
