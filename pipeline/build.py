@@ -8,6 +8,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -170,21 +171,22 @@ def _render(
 
     Renderers run first, each from its pages' parts, then the packagers, which read the staged site
     (``config.out/html``). A site rendered only for them is removed before publishing: outputs/ keeps
-    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``), which
-    then runs ``keep`` (saving what the next build reuses); without one, ``keep`` runs here at the end.
+    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``).
+    ``keep`` (saving what the next build reuses) runs first, on a thread while pandoc renders the citations.
     """
     book = result.book
     assert book is not None
     staging.carry([publish.CACHE])
     beside = _beside(stages, config.jobs)
-    if beside:  # the citations once, before forking: both processes then read them from the cache
+    # the citations once, before forking: every process then reads them from the cache; the thread ends before
+    # any fork (a thread alive at a fork could hold a lock that the forked process would wait for forever)
+    with ThreadPoolExecutor(1) as side:
+        kept = side.submit(keep)
         render_citations(book, config.cache)
+        kept.result()
     staged: dict[str, list[Path]] = {}
     with contextlib.ExitStack() as stack:
-        forked = {
-            name: stack.enter_context(Forked(_timed(name, result, config, keep if number == 0 else None)))
-            for number, name in enumerate(beside)
-        }
+        forked = {name: stack.enter_context(Forked(_timed(name, result, config))) for name in beside}
         for name in stages.renderers:
             if name not in forked:
                 if progress:
@@ -197,8 +199,6 @@ def _render(
             staged[name], seconds = job.result()
             if progress:
                 progress(name, seconds)
-    if not beside:
-        keep()
     if stages.site_only:
         shutil.rmtree(config.out / SITE)
         del staged[SITE]
@@ -213,20 +213,15 @@ def _beside(stages: Plan, jobs: int) -> tuple[str, ...]:
     return names if len(stages.renderers) + len(stages.packagers) > len(names) else ()
 
 
-def _timed(
-    name: str, result: BuildResult, config: Config, then: Callable[[], None] | None = None
-) -> Callable[[], tuple[list[Path], float]]:
-    """A renderer's run, returning its files and its seconds; ``then`` runs after it (not timed)."""
+def _timed(name: str, result: BuildResult, config: Config) -> Callable[[], tuple[list[Path], float]]:
+    """A renderer's run, returning its files and its seconds."""
     assert result.book is not None
     book, parts = result.book, result.parts[name]
 
     def run() -> tuple[list[Path], float]:
         started = time.perf_counter()
         written = renderer(name).render(book, parts, config.out, config)
-        seconds = time.perf_counter() - started
-        if then is not None:
-            then()
-        return written, seconds
+        return written, time.perf_counter() - started
 
     return run
 

@@ -289,7 +289,8 @@ def test_segments_are_cut_by_content_and_inflate_to_the_member() -> None:
     entry = archive.pack_all({BIG: raw})[BIG]
     assert entry.method == archive.DEFLATED and len(entry.segments) == len(ends) > 3
     assert zlib.decompress(entry.data, -15) == raw
-    assert len(entry.data) < len(archive.deflate(raw)) * 1.05  # primed with the window before: little lost
+    # primed with the window before, little is lost against one zlib stream of the whole member
+    assert len(entry.data) < len(archive.deflate(raw, final=False)) * 1.05
     old = {part.key for part in segments.parts(raw)}
     new = [part.key for part in segments.parts(edited)]
     assert 1 <= len(set(new) - old) <= 2  # the edit's segment, and the next when the edit is in its window
