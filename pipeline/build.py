@@ -171,7 +171,8 @@ def _render(
 
     Renderers run first, each from its pages' parts, then the packagers, which read the staged site
     (``config.out/html``). A site rendered only for them is removed before publishing: outputs/ keeps
-    its earlier html/. The renderers of ``BESIDE`` run meanwhile in a forked process (``beside``).
+    its earlier html/. The renderers of ``BESIDE`` run in a forked process (``beside``) meanwhile: beside the
+    packagers when there are any, else beside the other renderers.
     ``keep`` (saving what the next build reuses) runs first, on a thread while pandoc renders the citations.
     """
     book = result.book
@@ -186,12 +187,20 @@ def _render(
         kept.result()
     staged: dict[str, list[Path]] = {}
     with contextlib.ExitStack() as stack:
-        forked = {name: stack.enter_context(Forked(_timed(name, result, config))) for name in beside}
+        forked: dict[str, Forked[tuple[list[Path], float]]] = {}
+
+        def fork() -> None:
+            forked.update({name: stack.enter_context(Forked(_timed(name, result, config))) for name in beside})
+
+        if not stages.packagers:
+            fork()
         for name in stages.renderers:
-            if name not in forked:
+            if name not in beside:
                 if progress:
                     progress(name)
                 staged[name] = renderer(name).render(book, result.parts[name], config.out, config)
+        if stages.packagers:  # beside them: reading the staged site leaves a core idle, the site's pages use both
+            fork()
         # on a first build one after the other (each deflates in threads on every core, and the second takes
         # from the first's zip every member the two share); on a rebuild side by side (pipeline/package)
         staged.update(package(stages.packagers, book, config.out, config, progress))

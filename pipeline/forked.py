@@ -35,14 +35,28 @@ def forking(jobs: int = 0) -> bool:
 
 
 def on_both_cores(items: Sequence[T], work: Callable[[T], R], jobs: int, least: int) -> list[R]:
-    """``work(item)`` for each item, in order: the later half in a forked process, whose results come back
-    pickled, when there are ``least`` items or more and ``forking(jobs)``; else all of them here."""
+    """``work(item)`` for each item, in order: shared with a forked process, whose results come back pickled,
+    when there are ``least`` items or more and ``forking(jobs)``; else all of them here. Each process takes the
+    next item not yet taken, so both finish together, however the items' costs and the other work on the
+    machine differ."""
     if len(items) < least or not forking(jobs):
         return [work(item) for item in items]
-    half = len(items) // 2
-    with Forked(lambda: [work(item) for item in items[half:]]) as other:
-        done = [work(item) for item in items[:half]]
-        return done + other.result()
+    taken = multiprocessing.get_context("fork").Value("q", 0)  # how many items the two have taken, in order
+
+    def share() -> list[tuple[int, R]]:
+        done: list[tuple[int, R]] = []
+        while True:
+            with taken.get_lock():
+                index = taken.value
+                taken.value = index + 1
+            if index >= len(items):
+                return done
+            done.append((index, work(items[index])))
+
+    with Forked(share) as other:
+        done = dict(share())
+        done.update(other.result())
+    return [done[index] for index in range(len(items))]
 
 
 class RemoteTraceback(Exception):

@@ -16,7 +16,7 @@ from pipeline import build as build_mod
 from pipeline.build import build
 from pipeline.config import Config
 from pipeline.diagnostics import PipelineError
-from pipeline.forked import Forked, RemoteTraceback, StageFailed
+from pipeline.forked import Forked, RemoteTraceback, StageFailed, on_both_cores
 from pipeline.formats import plan
 from pipeline.processes import Interrupted
 from pipeline.render import json_export
@@ -46,6 +46,18 @@ def test_the_result_of_a_forked_stage_comes_back() -> None:
     with Forked(lambda: [os.getpid(), "done"]) as job:
         pid, word = job.result()
     assert pid != os.getpid() and word == "done"
+
+
+def test_two_processes_share_the_items_as_they_go_and_keep_their_order() -> None:
+    def work(item: int) -> tuple[int, int]:
+        if item < 8:  # the first half slow: split in halves, one process would get every slow item
+            time.sleep(0.05)
+        return item, os.getpid()
+
+    done = on_both_cores(list(range(16)), work, jobs=0, least=2)
+    assert [item for item, _pid in done] == list(range(16))
+    assert len({pid for item, pid in done if item < 8}) == 2  # each process took some of the slow ones
+    assert children() == []
 
 
 def test_the_exception_of_a_forked_stage_is_raised_here_with_its_traceback() -> None:
