@@ -87,12 +87,14 @@ class PageRun:
 def pack(part: Any) -> bytes:
     """A page part as bytes: pickled and compressed (parts are mostly HTML and JSON text, a fifth of it packed).
 
-    Zstandard at level 1: three times faster than zlib's fastest level both ways, and smaller; one compressor
-    for the process (a context made per call costs a third of the compressing)."""
+    Zstandard at its fast level -1, measured on the benchmark's pages: four times faster than zlib's fastest
+    level both ways (35 KB a page against zlib's 32); against Zstandard's level 1, 10% faster to pack and
+    twice as fast to unpack, for 22% more bytes. One compressor for the process (a context made per call costs
+    a third of the compressing)."""
     return _PACKER.compress(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-_PACKER = zstandard.ZstdCompressor(level=1)
+_PACKER = zstandard.ZstdCompressor(level=-1)
 _UNPACKER = zstandard.ZstdDecompressor()
 
 

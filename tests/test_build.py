@@ -113,7 +113,7 @@ def test_a_build_in_page_workers_writes_exactly_what_a_serial_build_writes(
     assert calls == [count]
     assert len(alone) == len(shared) == count
     assert set(alone) == {str(os.getpid())}  # --jobs 1: every page here
-    assert sorted(Counter(shared).values()) == [count // 2, count - count // 2]  # half of them in another process
+    assert len(Counter(shared)) == 2  # shared with another process, each taking the next page as it goes
     assert serial.ok and parallel.ok
     assert parallel.book is not None and all(not page.tokens for page in parallel.book.pages)  # parts, no tokens
     for folder in ("html", "json"):

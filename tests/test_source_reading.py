@@ -217,6 +217,6 @@ def test_pages_split_in_two_processes_are_split_as_in_one(tmp_path: Path, monkey
 
     alone, alone_found, alone_by = read(1)
     shared, shared_found, shared_by = read(2)
-    assert set(alone_by) == {str(os.getpid())} and len(set(shared_by)) == 2  # the later half in another process
+    assert set(alone_by) == {str(os.getpid())} and len(set(shared_by)) == 2  # shared with another process
     assert shared == alone and shared_found == alone_found
     assert {d.code for d in alone_found} >= {"FM001", "FM002", "FM003", "FM009"}  # the broken pages are reported
