@@ -315,7 +315,7 @@ SPLIT_PAGES = 128  # fewer pages to split than this are split in this process al
 
 def _split_pages(sources: list[SourceFile], jobs: int) -> dict[str, tuple[RawPage | None, list[Diagnostic]]]:
     """Each page split into frontmatter and body, with its character findings, by source key. With many pages
-    (a first build), the later half is split in a forked process (the frontmatter's YAML is most of reading a
+    (a first build), they are shared with a forked process (the frontmatter's YAML is most of reading a
     page); pages travel back without their text, which this process holds."""
     split = on_both_cores(sources, _split, jobs, SPLIT_PAGES)
     return {

@@ -224,8 +224,8 @@ def _pages(
 
     todo = [index for index, key in enumerate(page_keys) if not cache.pages.has_entry(key)]
     if todo:
-        site_pages.template("page.html")  # compiled once, before the later half is forked
-    # the later half templated in a forked process, when the store is on disk: its pages land there
+        site_pages.template("page.html")  # compiled once, before forking
+    # shared with a forked process, when the store is on disk: the pages it templates land there
     fresh = dict(zip(todo, on_both_cores(todo, made, jobs if cache.pages.folder else 1, SPLIT_PAGES), strict=True))
     cache.pages.keep(page_keys[index] for index in todo)  # what the forked process put, this one's store did not see
     entries, cache.entries = cache.entries, {}
