@@ -98,8 +98,8 @@ def check(
                 validated.extend(_validate(sources, man, cache))
                 validated.extend(d for key, check in checks for d in cache.validated(key, check))
 
-            for index, result in zip(todo, pages.check(run, [listed[i] for i in todo], validate), strict=True):
-                cache.keep(keys[index], result.portable())
+            for index, (result, kept) in zip(todo, pages.check(run, [listed[i] for i in todo], validate), strict=True):
+                cache.keep(keys[index], result.portable(), kept)
                 results[index] = result
     diags += validated + found
     done = [result for result in results if result is not None]

@@ -4,9 +4,11 @@ A page's result (pipeline/pages.py) depends on its text, its id and file, and on
 reads: the manifest, the references, the asset list, the formats wanted and the severity policy. The
 key hashes all of them, so an edit re-runs the edited page only, and a change to the manifest re-runs
 every page. A build reads entries from outputs/.cache/pages/ and ``save``s into its staging folder's
-copy of it, so a failed build leaves outputs/ as it was. Each entry is one pickle file, written under a
-temporary name and renamed (a hard link from a published tree never sees a half-written or rewritten
-file); ``save`` deletes the entries the latest run did not use, so the cache holds one build's worth.
+copy of it, so a failed build leaves outputs/ as it was. The results of 64 pages go to one pickle file,
+written under a temporary name and renamed (a hard link from a published tree never sees a half-written
+or rewritten file); each as ``pages.Kept``, the form a worker sent it in, so saving copies bytes and does
+not walk the results again. ``save`` deletes the files the latest run did not use: the cache holds one
+build's worth.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from pipeline.diagnostics import Diagnostic, Policy
 from pipeline.hashing import code_digest, digest
 from pipeline.load import Known, RawPage
 from pipeline.model import Book, Manifest
-from pipeline.pages import PageResult
+from pipeline.pages import Kept, PageResult
 from pipeline.validate import SCHEMAS, schema, validate
 
-FORMAT = "handbook-pages-1"  # bump when a PageResult's meaning changes for the same inputs
+FORMAT = "handbook-pages-2"  # bump when a PageResult's meaning (or how a pack holds it) changes for the same inputs
 FOLDER = "pages"
 FRONT = "front.pickle"  # what reading and validating each page's frontmatter found; which pack holds each result
 PACK_PAGES = 64  # results of this many pages (in the handbook's order) to a file: an edit rewrites one
@@ -47,6 +49,7 @@ class PageCache:
     _order: dict[str, None] = field(default_factory=dict)  # the results the latest run asked for, in its order
     _fresh: set[str] = field(default_factory=set)  # the results made since the last save
     _packs: dict[str, str] = field(default_factory=dict)  # result key → the pack in ``folder`` holding it
+    _saved: dict[str, Kept] = field(default_factory=dict)  # results as a pack holds them, where already made
 
     def __post_init__(self) -> None:
         if self.folder is not None:
@@ -78,17 +81,22 @@ class PageCache:
         if found is None and pack is not None and self.folder is not None:
             read = _read(self.folder / FOLDER / f"{pack}.pickle")
             if isinstance(read, dict):
-                for each, result in read.items():  # the pack's other results, for their pages' turn
-                    if isinstance(result, PageResult) and (each == key or self._packs.pop(each, None) == pack):
-                        self.results[each] = result
+                for each, kept in read.items():  # the pack's other results, for their pages' turn
+                    if isinstance(kept, Kept) and (each == key or self._packs.pop(each, None) == pack):
+                        self.results[each], self._saved[each] = kept.result(), kept
             found = self.results.get(key)
         return found
 
-    def keep(self, key: str, result: PageResult) -> None:
+    def keep(self, key: str, result: PageResult, kept: Kept | None = None) -> None:
+        """A fresh portable result, with ``kept`` when it came so from a worker (saved then as it is)."""
         self._used.add(key)
         self._order[key] = None
         self._fresh.add(key)
         self.results[key] = result
+        if kept is not None:
+            self._saved[key] = kept
+        else:
+            self._saved.pop(key, None)
 
     def frontmatter(self, raw: RawPage) -> list[Diagnostic]:
         """The page schema's findings on a page's frontmatter (an edit below it needs no validating)."""
@@ -116,7 +124,7 @@ class PageCache:
 
     def retain_used(self) -> None:
         """Forget what the latest run did not use (old versions of edited pages)."""
-        for store in (self.results, self.schema, self._restored):
+        for store in (self.results, self.schema, self._restored, self._saved):
             for key in [k for k in store if k not in self._used]:
                 del store[key]
         self.known.retain_used()
@@ -136,7 +144,7 @@ class PageCache:
             run = order[start : start + PACK_PAGES]
             pack = digest(*run)
             if not self._fresh.isdisjoint(run) or not (folder / f"{pack}.pickle").is_file():  # new, or unreadable
-                _write(folder / f"{pack}.pickle", {key: self.results[key] for key in run})
+                _write(folder / f"{pack}.pickle", {key: self._kept_form(key) for key in run})
             packs.update(dict.fromkeys(run, pack))
         self._order, self._fresh = {}, set()
         _write(folder / FRONT, (_front_version(), self.known.entries, self.schema, packs))
@@ -147,6 +155,10 @@ class PageCache:
                     if entry.name not in kept:
                         with contextlib.suppress(OSError):
                             Path(entry.path).unlink()
+
+    def _kept_form(self, key: str) -> Kept:
+        """The result for ``key`` as a pack holds it: as it came from a worker or an earlier pack, else made now."""
+        return self._saved.get(key) or Kept.of(self.results[key])
 
 
 def context_of(book: Book, parts: tuple[str, ...], policy: Policy) -> str:

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from bench.generate import generate
+from pipeline import pages
 from pipeline.build import build, check
 from pipeline.config import Config
+from pipeline.pagecache import PageCache
 from pipeline.pages import PAGES_PER_WORKER, PageWorkers
 from pipeline.render import html as site_html
 from tests.conftest import SOURCE
@@ -118,6 +120,32 @@ def test_a_build_in_page_workers_writes_exactly_what_a_serial_build_writes(
     assert parallel.book is not None and all(not page.tokens for page in parallel.book.pages)  # parts, no tokens
     for folder in ("html", "json"):
         assert _tree_digest(tmp_path / "serial" / folder) == _tree_digest(tmp_path / "parallel" / folder)
+
+
+def test_the_page_cache_keeps_the_results_as_the_workers_sent_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = PAGES_PER_WORKER * 2 + 3
+    source = generate(count, tmp_path / "src")
+    made_here: list[str] = []
+    real = pages.Kept.of
+
+    def noted(result: pages.PageResult) -> pages.Kept:  # a worker's calls are its own: only this process's count
+        made_here.append(result.page.id)
+        return real(result)
+
+    monkeypatch.setattr(pages.Kept, "of", noted)
+    calls = _counting_workers(monkeypatch)
+    out = tmp_path / "out"
+    first = build(Config(source=source, out=out, formats=("html", "json"), jobs=2))
+    assert first.ok and calls == [count]
+    assert made_here == []  # saved as sent, not pickled again
+    restored = check(Config(source=source, out=out, jobs=2), PageCache(out / ".cache"), ("html", "json"))
+    serial = check(Config(source=source, out=tmp_path / "serial", jobs=1), PageCache(), ("html", "json"))
+    assert calls == [count]  # every page from the cache
+    assert restored.diagnostics == serial.diagnostics
+    assert restored.book is not None and serial.book is not None and restored.book.pages == serial.book.pages
+    assert restored.parts["html"][:] == serial.parts["html"][:] and restored.parts["json"][:] == serial.parts["json"][:]
 
 
 def test_a_page_run_reads_its_tables_once_for_the_checks_and_the_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
