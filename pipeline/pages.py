@@ -3,9 +3,10 @@
 A page's tokens live only while its page is run: right after the page checks, each requested format's
 ``page_part`` (pipeline/render/) takes what it needs of the page as plain data, and the tokens are
 dropped. The page's HTML as the site links it is rendered at most once, shared by the site's part and
-the JSON export's (markup.SiteHtml). What is left, a ``PageResult``, is small, pickles fast, travels back
-from a worker process and is what the page cache keeps (pipeline/pagecache.py). ``LocalPages`` runs pages
-in this process, ``PageWorkers`` in forked processes; both give the same results in the same order.
+the JSON export's (markup.SiteHtml). What is left, a ``PageResult``, is small and pickles fast; it travels
+back from a worker process as a ``Kept``, which is what the page cache saves (pipeline/pagecache.py).
+``LocalPages`` runs pages in this process, ``PageWorkers`` in forked processes; both give the same results
+in the same order.
 """
 
 from __future__ import annotations
