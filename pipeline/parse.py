@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 import unicodedata
 from collections import Counter
@@ -19,6 +20,7 @@ from pipeline.gcpause import collector_paused
 from pipeline.load import RawPage
 from pipeline.model import Citation, Heading, Page
 from pipeline.sourcepos import (
+    BlockRule,
     link_position,
     locate_token,
     with_cell_columns,
@@ -94,7 +96,7 @@ def _parser(unused: frozenset[str]) -> MarkdownIt:
     options = {"html": True, "maxNesting": MAX_NESTING + 10}
     md = MarkdownIt("commonmark", options).enable(["table", "strikethrough"]).use(footnote_plugin)
     md.block.ruler.before("table", "nesting_guard", _nesting_guard)
-    md.block.ruler.at("table", with_cell_columns(rules_block.table), {"alt": ["paragraph", "reference"]})
+    md.block.ruler.at("table", _table_rule(with_cell_columns(rules_block.table)), {"alt": ["paragraph", "reference"]})
     for kind, rule in (("link", rules_inline.link), ("image", rules_inline.image), ("autolink", rules_inline.autolink)):
         md.inline.ruler.at(kind, with_link_positions(rule, kind))
     md.inline.ruler.at("html_inline", with_start_positions(rules_inline.html_inline, "<"))
@@ -102,6 +104,37 @@ def _parser(unused: frozenset[str]) -> MarkdownIt:
     md.inline.ruler.after("text", "narrative_citation", _narrative_citation)  # `@` ends a text run
     md.core.ruler.after("block", "explicit_heading_ids", _explicit_heading_ids)
     return md.disable(sorted(unused)) if unused else md
+
+
+# markdown-it's table rule is tried at every line (it is the first block rule), and splits each row into its cells
+# one character at a time, in Python (``escapedSplit``): on bench/generate.py's pages, rubric tables in each, a
+# tenth of a page's parse. A table's first line holds a pipe, and a row without a backslash has no escaped pipe:
+# its cells are then ``str.split``'s. The rule is lent that split while it runs, so nothing else in the process
+# sees a change; the tokens are the same (tests/test_parse.py holds them to markdown-it's own rule).
+_TABLE_MODULE = importlib.import_module("markdown_it.rules_block.table")
+_ESCAPED_SPLIT = _TABLE_MODULE.escapedSplit
+
+
+def split_row(line: str) -> list[str]:
+    """A table row's cells as markdown-it's ``escapedSplit`` finds them: by ``str.split`` unless one may be escaped."""
+    return line.split("|") if "\\" not in line else list(_ESCAPED_SPLIT(line))
+
+
+def _table_rule(rule: BlockRule) -> BlockRule:
+    """markdown-it's table rule (``rule``), tried only at a line that holds a pipe, as a table's first line does
+    (the rule itself looks at the next line first), and splitting rows by ``split_row``."""
+
+    def table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        if state.src.find("|", begin, state.eMarks[start_line]) < 0:
+            return False
+        setattr(_TABLE_MODULE, "escapedSplit", split_row)  # noqa: B010 (the module's global, for this call only)
+        try:
+            return rule(state, start_line, end_line, silent)
+        finally:
+            setattr(_TABLE_MODULE, "escapedSplit", _ESCAPED_SPLIT)  # noqa: B010
+
+    return table
 
 
 def _nesting_guard(state: StateBlock, start: int, end: int, silent: bool) -> bool:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import parse as parse_module
 from pipeline.load import load
-from pipeline.parse import markdown, parse, parser_for
+from pipeline.parse import markdown, parse, parser_for, split_row
 from tests.seed import SEED
 from tests.test_fuzz import markdown_bodies
 
@@ -114,3 +117,75 @@ def test_strikethrough_and_footnotes_are_parsed_where_a_page_has_them(tmp_path: 
     page = parse(sources.pages[0], "a", {})
     kinds = {child.type for token in page.tokens for child in token.children or ()} | {t.type for t in page.tokens}
     assert {"s_open", "footnote_ref", "footnote_block_open"} <= kinds
+
+
+# Table rows as authors write them: pipes, escaped pipes, backslashes elsewhere, code spans, spaces, text
+row_pieces = st.lists(st.sampled_from(["|", "\\|", "\\", "\\\\|", "`", " ", "a", "b c", ":-", "é"]), max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(row_pieces.map("".join))
+def test_a_row_splits_into_the_cells_markdown_it_finds(line: str) -> None:
+    stock = importlib.import_module("markdown_it.rules_block.table").escapedSplit
+    assert split_row(line) == stock(line)
+
+
+TABLES = [
+    "| a | b |\n|---|:-:|\n| 1 | 2 |\n| 3 |\n",
+    "| a \\| b | c |\n| --- | --- |\n| `x \\| y` | z \\\\| w |\n",
+    "a | b\n-- | --\nc | d \\| e\n\ntext after\n",
+    "> | q | r |\n> |---|---|\n> | s | t |\n",
+    "- | in | list |\n  |----|------|\n  | x  | y    |\n",
+    "no pipe here\n|---|---|\n| a | b |\n",
+    "| a |\n| - |\n\n    | code | block |\n    |---|---|\n",
+    "-a | b\n--|--\n*c* | d\n",
+]
+
+
+def _stock_table_parser() -> Any:
+    """The full configured parser with markdown-it's table rule as it is (positions recorded alike)."""
+    with mock.patch.object(parse_module, "_table_rule", lambda rule: rule):
+        return parse_module._parser.__wrapped__(frozenset())
+
+
+STOCK_TABLES = _stock_table_parser()
+
+
+@pytest.mark.parametrize("body", TABLES)
+def test_tables_parse_as_with_markdown_its_own_table_rule(body: str) -> None:
+    assert tokens(body, markdown()) == tokens(body, STOCK_TABLES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(markdown_bodies, punctuation, st.lists(st.sampled_from(TABLES), max_size=4).map("\n".join)))
+def test_any_body_parses_as_with_markdown_its_own_table_rule(body: str) -> None:
+    assert tokens(body, markdown()) == tokens(body, STOCK_TABLES)
+
+
+def test_pages_that_authors_wrote_parse_as_with_markdown_its_own_table_rule() -> None:
+    bodies = [SEED.read_text(encoding="utf-8")]
+    bodies += [path.read_bytes().decode("utf-8", "replace") for path in sorted(FIXTURES.glob("*/pages/*.md"))]
+    assert sum("|" in body for body in bodies) > 10
+    for body in bodies:
+        assert tokens(body, markdown()) == tokens(body, STOCK_TABLES), body[:80]
+
+
+def test_only_a_row_with_a_backslash_is_split_by_markdown_it_and_its_module_is_left_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = importlib.import_module("markdown_it.rules_block.table")
+    stock = module.escapedSplit
+    markdown().parse("| a \\| b | c |\n|---|---|\n| 1 | 2 |\n")
+    assert module.escapedSplit is stock
+    called: list[str] = []
+
+    def counted(line: str) -> list[str]:
+        called.append(line)
+        return list(stock(line))
+
+    monkeypatch.setattr(parse_module, "_ESCAPED_SPLIT", counted)
+    body = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    assert [t.content for t in markdown().parse(body) if t.type == "inline"] == ["a", "b", "1", "2"]
+    assert called == []
+    markdown().parse("| a \\| b | c |\n|---|---|\n| 1 | 2 |\n")
+    assert called == ["| a \\| b | c |"]
