@@ -68,6 +68,16 @@ _MARKS: tuple[tuple[tuple[str, ...], Marks], ...] = (
 )
 
 
+# Where markdown-it's text rule stops a run of text, for the inline rules to try the next character: each inline
+# rule of this parser starts at one of these (a line end, escape, code span, strikethrough, emphasis, link, image,
+# autolink or HTML tag, entity, footnote or citation), and `]` ends a link's label, which is found by skipping
+# text up to it. markdown-it's own set also holds `#$%+-:=>{}`, kept for extensions this parser does not use: at
+# each of them every rule was tried in turn, none matched, and the text went on, one character at a time (on
+# bench/generate.py's pages, hyphens, colons and percent signs: a tenth of a page's parse). The tokens are the
+# same (tests/test_parse.py holds them to markdown-it's own set).
+_TEXT_ENDS = re.compile("[" + re.escape("\n!&*<@[\\]^_`~") + "]")
+
+
 def markdown() -> MarkdownIt:
     """The one configured parser: CommonMark + GFM tables + strikethrough + footnotes + citations."""
     return _parser(frozenset())
@@ -103,6 +113,7 @@ def _parser(unused: frozenset[str]) -> MarkdownIt:
     md.inline.ruler.before("link", "citation", _bracketed_citation)
     md.inline.ruler.after("text", "narrative_citation", _narrative_citation)  # `@` ends a text run
     md.core.ruler.after("block", "explicit_heading_ids", _explicit_heading_ids)
+    md.inline.terminator_re = _TEXT_ENDS
     return md.disable(sorted(unused)) if unused else md
 
 

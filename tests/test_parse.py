@@ -1,4 +1,5 @@
-"""The parser chosen for a page body gives the same tokens as the full configured parser."""
+"""The parser chosen for a page body gives the same tokens as the full configured parser, and that one the same
+as with markdown-it's own table rule and text runs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from unittest import mock
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it.parser_inline import ParserInline
 
 from pipeline import parse as parse_module
 from pipeline.load import load
@@ -142,32 +144,43 @@ TABLES = [
 ]
 
 
-def _stock_table_parser() -> Any:
-    """The full configured parser with markdown-it's table rule as it is (positions recorded alike)."""
+def _stock_parser() -> Any:
+    """The full configured parser with markdown-it's own table rule, and its own text runs (the characters
+    at which its text rule stops), positions recorded alike."""
     with mock.patch.object(parse_module, "_table_rule", lambda rule: rule):
-        return parse_module._parser.__wrapped__(frozenset())
+        parser = parse_module._parser.__wrapped__(frozenset())
+    parser.inline.terminator_re = ParserInline().terminator_re
+    return parser
 
 
-STOCK_TABLES = _stock_table_parser()
+STOCK = _stock_parser()
 
 
-@pytest.mark.parametrize("body", TABLES)
-def test_tables_parse_as_with_markdown_its_own_table_rule(body: str) -> None:
-    assert tokens(body, markdown()) == tokens(body, STOCK_TABLES)
+@pytest.mark.parametrize("body", TABLES + RULES_AT_WORK)
+def test_bodies_parse_as_with_markdown_its_own_table_rule_and_text_runs(body: str) -> None:
+    assert tokens(body, markdown()) == tokens(body, STOCK)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.one_of(markdown_bodies, punctuation, st.lists(st.sampled_from(TABLES), max_size=4).map("\n".join)))
-def test_any_body_parses_as_with_markdown_its_own_table_rule(body: str) -> None:
-    assert tokens(body, markdown()) == tokens(body, STOCK_TABLES)
+def test_any_body_parses_as_with_markdown_its_own_table_rule_and_text_runs(body: str) -> None:
+    assert tokens(body, markdown()) == tokens(body, STOCK)
 
 
-def test_pages_that_authors_wrote_parse_as_with_markdown_its_own_table_rule() -> None:
+def test_pages_that_authors_wrote_parse_as_with_markdown_its_own_table_rule_and_text_runs() -> None:
     bodies = [SEED.read_text(encoding="utf-8")]
     bodies += [path.read_bytes().decode("utf-8", "replace") for path in sorted(FIXTURES.glob("*/pages/*.md"))]
     assert sum("|" in body for body in bodies) > 10
     for body in bodies:
-        assert tokens(body, markdown()) == tokens(body, STOCK_TABLES), body[:80]
+        assert tokens(body, markdown()) == tokens(body, STOCK), body[:80]
+
+
+def test_text_runs_past_the_characters_no_rule_of_the_parser_starts_at() -> None:
+    text = "A self-assessment: 30% of #teams, +2 = {more} > $5 "
+    assert markdown().inline.terminator_re.search(text) is None
+    assert STOCK.inline.terminator_re.search(text) is not None
+    for mark in "\n!&*<@[\\]^_`~":
+        assert markdown().inline.terminator_re.search(f"text {mark}") is not None
 
 
 def test_only_a_row_with_a_backslash_is_split_by_markdown_it_and_its_module_is_left_as_it_was(
