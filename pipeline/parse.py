@@ -73,7 +73,7 @@ _MARKS: tuple[tuple[tuple[str, ...], Marks], ...] = (
 # autolink or HTML tag, entity, footnote or citation), and `]` ends a link's label, which is found by skipping
 # text up to it. markdown-it's own set also holds `#$%+-:=>{}`, kept for extensions this parser does not use: at
 # each of them every rule was tried in turn, none matched, and the text went on, one character at a time (on
-# bench/generate.py's pages, hyphens, colons and percent signs: a tenth of a page's parse). The tokens are the
+# bench/generate.py's pages, hyphens, colons and percent signs: 9% of a page's parse). The tokens are the
 # same (tests/test_parse.py holds them to markdown-it's own set).
 _TEXT_ENDS = re.compile("[" + re.escape("\n!&*<@[\\]^_`~") + "]")
 
@@ -118,8 +118,8 @@ def _parser(unused: frozenset[str]) -> MarkdownIt:
 
 
 # markdown-it's table rule is tried at every line (it is the first block rule), and splits each row into its cells
-# one character at a time, in Python (``escapedSplit``): on bench/generate.py's pages, rubric tables in each, a
-# tenth of a page's parse. A table's first line holds a pipe, and a row without a backslash has no escaped pipe:
+# one character at a time, in Python (``escapedSplit``): on bench/generate.py's pages, rubric tables in each, 6%
+# of a page's parse. A table's first line holds a pipe, and a row without a backslash has no escaped pipe:
 # its cells are then ``str.split``'s. The rule is lent that split while it runs, so nothing else in the process
 # sees a change; the tokens are the same (tests/test_parse.py holds them to markdown-it's own rule).
 _TABLE_MODULE = importlib.import_module("markdown_it.rules_block.table")
