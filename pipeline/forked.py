@@ -41,22 +41,32 @@ def on_both_cores(items: Sequence[T], work: Callable[[T], R], jobs: int, least: 
     machine differ."""
     if len(items) < least or not forking(jobs):
         return [work(item) for item in items]
-    taken = multiprocessing.get_context("fork").Value("q", 0)  # how many items the two have taken, in order
+    taken = Taken()
 
     def share() -> list[tuple[int, R]]:
         done: list[tuple[int, R]] = []
-        while True:
-            with taken.get_lock():
-                index = taken.value
-                taken.value = index + 1
-            if index >= len(items):
-                return done
+        while (index := taken.next()) < len(items):
             done.append((index, work(items[index])))
+        return done
 
     with Forked(share) as other:
         done = dict(share())
         done.update(other.result())
     return [done[index] for index in range(len(items))]
+
+
+class Taken:
+    """How many items of a list the processes sharing it have taken, in list order: made before they fork."""
+
+    def __init__(self) -> None:
+        self._count = multiprocessing.get_context("fork").Value("q", 0)
+
+    def next(self) -> int:
+        """The index of the next item not yet taken (past the end once all are), now taken."""
+        with self._count.get_lock():
+            index: int = self._count.value
+            self._count.value = index + 1
+        return index
 
 
 class RemoteTraceback(Exception):

@@ -30,6 +30,7 @@ import zstandard
 
 from pipeline.checks import Context, PageFacts, check_page
 from pipeline.diagnostics import Diagnostic, PipelineError, Policy
+from pipeline.forked import Taken
 from pipeline.gcpause import collector_paused
 from pipeline.load import RawPage
 from pipeline.model import Book, Page, SourceFile
@@ -201,7 +202,7 @@ class PageWorkers:
         for name in run.parts:  # imported once here, not in each worker (and again in this process afterwards)
             renderer(name)
         context = multiprocessing.get_context("fork")
-        taken = context.Value("q", 0)  # how many pages the workers have taken, in list order
+        taken = Taken()
         with signals_blocked():  # a Ctrl+C while forking reaches the parent only
             for _number in range(self.processes):
                 parent, child = context.Pipe(duplex=False)
@@ -273,7 +274,7 @@ class PageWorkers:
             self.kill()
 
 
-def _serve(conn: Connection, run: PageRun, listed: Listed, taken: Any, parent: int) -> None:
+def _serve(conn: Connection, run: PageRun, listed: Listed, taken: Taken, parent: int) -> None:
     """A worker's life: take the next page (``taken`` counts the pages taken), run it, send its result; exit
     when none is left. Taking pages one at a time keeps both workers busy until the last page, whatever the
     pages' sizes."""
@@ -281,12 +282,7 @@ def _serve(conn: Connection, run: PageRun, listed: Listed, taken: Any, parent: i
     gc.disable()  # a short-lived process whose token trees hold no cycles: collecting is pure cost
     try:
         ctx = Context(run.book)
-        while True:
-            with taken.get_lock():
-                index = taken.value
-                taken.value = index + 1
-            if index >= len(listed):
-                break
+        while (index := taken.next()) < len(listed):
             raw, page_id, meta = listed[index]
             conn.send(("page", (index, Kept.of(run.page(raw, page_id, meta, ctx).portable()))))
         conn.send(("done", None))
